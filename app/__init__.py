@@ -1,0 +1,104 @@
+"""Chỉ số: the core. ``create_app()`` builds the Flask app; plugins import ``hookimpl`` here."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from app.hookspecs import hookimpl
+
+__all__ = ["create_app", "hookimpl"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                static_folder=os.path.join(os.path.dirname(__file__), "..", "static"))
+    from app import config
+    app.config.from_object(config.Defaults)
+    app.config.from_prefixed_env("CHISO")
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.finish(app)
+    _refuse_default_secret(app)
+    logging.basicConfig(level=logging.INFO)
+
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.session_protection = "basic"  # "strong" would log out officials behind one NAT
+
+    from app import tenancy
+    tenancy.install()
+    with app.app_context():
+        _sqlite_pragmas(db)
+
+    from app.plugins import Registry
+    app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"))
+
+    from app import cli, web
+    web.init_app(app)
+    cli.init_app(app)
+    app.before_request(_bind_province)
+    app.teardown_request(lambda _exc: tenancy.set_province(None))
+    app.after_request(_security_headers)
+    return app
+
+
+def _refuse_default_secret(app: Flask) -> None:
+    from app.config import DEFAULT_SECRET
+    production = os.environ.get("CHISO_ENV") == "production"
+    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError("CHISO_SECRET_KEY chưa được đặt: không chạy production với khóa mặc định.")
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _locale() -> str:
+    return session.get("lang") or "vi"
+
+
+def _sqlite_pragmas(db) -> None:
+    from sqlalchemy import event
+    if db.engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _bind_province() -> None:
+    """Every request runs in one province: the user's own, or the one a superadmin picked."""
+    from app import tenancy
+    province_id = None
+    if current_user.is_authenticated:
+        province_id = current_user.province_id
+        if current_user.role == "superadmin":
+            province_id = session.get("province_id")
+    g.province_id = province_id
+    tenancy.set_province(province_id)
+
+
+def _security_headers(response):
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

@@ -1,0 +1,141 @@
+"""A scheme and its rows, as read from a catalogue file. Plain data: no database, no Flask."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+METHODS = ("ratio", "boolean", "relative", "inverse", "manual", "target", "monitor")
+METHOD_LABELS = {
+    "ratio": "Tỷ lệ × điểm tối đa",
+    "boolean": "Có / không",
+    "relative": "So với đơn vị cao nhất",
+    "inverse": "Càng thấp càng tốt",
+    "manual": "Chấm theo tài liệu kiểm chứng",
+    "target": "Đạt / chưa đạt chỉ tiêu",
+    "monitor": "Theo dõi (không chấm điểm)",
+}
+INPUTS = ("score", "boolean", "percent", "number", "amount", "text", "fraction")
+PILLARS = {
+    "nhan_thuc": "Nhận thức số",
+    "the_che": "Thể chế số",
+    "ha_tang": "Hạ tầng số",
+    "nhan_luc": "Nhân lực số",
+    "attt": "An toàn thông tin mạng",
+    "chinh_quyen": "Chính quyền số",
+    "kinh_te": "Kinh tế số",
+    "xa_hoi": "Xã hội số",
+}
+UNIT_TYPES = {
+    "tinh": "Tỉnh",
+    "so": "Sở, ban, ngành",
+    "co_quan": "Cơ quan cấp tỉnh khác",
+    "huyen": "Huyện, thị xã, thành phố",
+    "xa": "Xã",
+    "phuong": "Phường",
+    "thi_tran": "Thị trấn",
+}
+KINDS = ("points", "target", "monitor")
+
+
+def default_input(method: str, measure: str | None) -> str:
+    if method == "manual":
+        return "score"
+    if method == "boolean":
+        return "boolean"
+    if method == "ratio":
+        return "fraction"
+    if method in ("target", "monitor"):
+        return "percent" if measure == "%" else "number"
+    return "number"
+
+
+@dataclass
+class Row:
+    code: str
+    title: str
+    parent: str | None = None
+    source_title: str | None = None
+    max_points: Decimal | None = None
+    method: str = "manual"
+    method_note: str | None = None
+    period: str = "year"
+    measure: str | None = None
+    input: str = "score"
+    lead: str | None = None
+    lead_unit: str | None = None
+    coordinating: list[str] = field(default_factory=list)
+    pillar: str | None = None
+    evidence_required: bool = False
+    not_assessable: bool = False
+    level: str | None = None
+    raised_from: str | None = None
+    targets: dict[str, float | str] | None = None
+    target_op: str = ">="
+    explanation: str | None = None
+    children: list[Row] = field(default_factory=list, repr=False)
+    depth: int = 0
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def as_json(self) -> dict:
+        """The row as `catalogue show --json` and the API print it (a stable interface)."""
+        return {
+            "code": self.code,
+            "parent": self.parent,
+            "title": self.title,
+            "source_title": self.source_title,
+            "max_points": _number(self.max_points),
+            "method": self.method,
+            "period": self.period,
+            "measure": self.measure,
+            "lead": self.lead,
+            "coordinating": list(self.coordinating),
+            "pillar": self.pillar,
+            "evidence_required": self.evidence_required,
+            "not_assessable": self.not_assessable,
+            "raised_from": self.raised_from,
+            "level": self.level,
+            "targets": dict(self.targets) if self.targets is not None else None,
+        }
+
+
+@dataclass
+class Scheme:
+    code: str
+    plugin: str
+    title: str
+    version: int
+    kind: str
+    unit_types: list[str]
+    source: dict
+    max_points: Decimal | None
+    rows: list[Row]
+    path: str = ""
+
+    def __post_init__(self):
+        self.by_code = {row.code: row for row in self.rows}
+
+    @property
+    def main(self) -> list[Row]:
+        return [row for row in self.rows if row.parent is None]
+
+    @property
+    def leaves(self) -> list[Row]:
+        return [row for row in self.rows if row.is_leaf]
+
+    @property
+    def periods(self) -> list[str]:
+        """The period types the scheme's rows are reported at, shortest first."""
+        order = ("month", "quarter", "half_year", "year")
+        return sorted({row.period for row in self.leaves}, key=order.index)
+
+    def pillars(self) -> list[str]:
+        return sorted({row.pillar for row in self.rows if row.pillar}, key=list(PILLARS).index)
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,0 +1,37 @@
+"""Defaults; each can be overridden from the environment as CHISO_<NAME>."""
+import os
+
+DEFAULT_SECRET = "dev-only-not-secret"
+
+
+class Defaults:
+    SECRET_KEY = DEFAULT_SECRET
+    DATABASE_URL = None  # None: SQLite in the instance folder
+    UPLOAD_DIR = None  # None: <instance>/uploads
+    MAX_UPLOAD_MB = 20
+    # A form left open all afternoon must still save: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+def finish(app):
+    """Fill the settings that depend on the instance folder and the environment."""
+    url = app.config.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(app.instance_path, "chiso.sqlite")
+    )
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("UPLOAD_DIR", None)
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+class Province(db.Model):
+    """A tenant. Its code is the code of the plugin that serves it (yenbai, dienbien, …)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    official_code: Mapped[str | None] = mapped_column(String(10))
+    public_results: Mapped[bool] = mapped_column(default=False)
+    plugins: Mapped[list[ProvincePlugin]] = relationship(back_populates="province",
+                                                         cascade="all, delete-orphan")
+
+    def plugin_enabled(self, code: str) -> bool:
+        return any(p.plugin_code == code and p.enabled for p in self.plugins)
+
+
+class ProvincePlugin(db.Model):
+    """Whether a province uses an installed plugin (and so its schemes)."""
+    __table_args__ = (UniqueConstraint("province_id", "plugin_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"))
+    plugin_code: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    province: Mapped[Province] = relationship(back_populates="plugins")

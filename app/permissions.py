@@ -1,0 +1,58 @@
+"""Who may do what: one table of action × role, the only place that decides.
+
+The README prints this table (tests/test_permissions.py keeps the two in step).
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+SA, PA, AP, UU, VW = "superadmin", "province_admin", "appraiser", "unit_user", "viewer"
+
+PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
+    # action: (what it means, roles allowed)
+    "plugins.install": ("Xem plugin đã cài, tạo tỉnh", frozenset({SA})),
+    "province.view": ("Xem dữ liệu của tỉnh (đơn vị, kỳ, bộ chỉ số)", frozenset({SA, PA, AP, UU, VW})),
+    "province.plugins": ("Bật / tắt plugin của tỉnh", frozenset({PA})),
+    "units.manage": ("Thêm, sửa đơn vị", frozenset({PA})),
+    "users.view": ("Xem danh sách người dùng của tỉnh", frozenset({SA, PA})),
+    "users.manage": ("Tạo, khóa, đặt lại mật khẩu, nhập hàng loạt người dùng", frozenset({PA})),
+    "periods.manage": ("Mở, khóa kỳ báo cáo, đổi hạn nộp", frozenset({PA})),
+    "entry.any_unit": ("Nhập số liệu cho mọi đơn vị của tỉnh", frozenset({PA})),
+    "entry.own_unit": ("Nhập số liệu của đơn vị mình", frozenset({PA, UU})),
+    "appraisal.do": ("Thẩm định hồ sơ đã nộp", frozenset({AP})),
+    "results.view": ("Xem kết quả đã công bố và bảng điều khiển", frozenset({SA, PA, AP, UU, VW})),
+}
+
+
+def can(user, action: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[action][1]
+
+
+def require(action: str):
+    """View decorator: 403 for a logged-in role the table does not allow."""
+    if action not in PERMISSIONS:
+        raise KeyError(action)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.required_action = action
+        return wrapped
+    return decorate
+
+
+def table_markdown() -> str:
+    roles = [SA, PA, AP, UU, VW]
+    lines = ["| hành động | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
+    for action, (label, allowed) in PERMISSIONS.items():
+        marks = " | ".join("✔" if role in allowed else "" for role in roles)
+        lines.append(f"| `{action}` {label} | {marks} |")
+    return "\n".join(lines)

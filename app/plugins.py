@@ -1,0 +1,119 @@
+"""Finding province plugins, registering them, and keeping a report of broken ones.
+
+Plugins are found through the entry-point group ``chiso.plugins``. Each registration hook is
+called plugin by plugin, so that one plugin that fails (import error, a hook that raises, a
+catalogue that does not validate) is marked broken, logged and shown on the superadmin page,
+while the others go on working.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+import pluggy
+
+from app import hookspecs
+from app.catalogue.loader import CatalogueError, load_scheme
+from app.catalogue.model import Scheme
+
+ENTRY_POINT_GROUP = "chiso.plugins"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    code: str
+    province: str  # the province's name, e.g. "Điện Biên"
+    official_code: str  # GSO code of the province, e.g. "11"
+    version: str
+
+
+@dataclass
+class PluginRecord:
+    name: str  # the entry point's name
+    info: PluginInfo | None = None
+    error: str | None = None
+    schemes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def code(self) -> str:
+        return self.info.code if self.info else self.name
+
+
+class Registry:
+    """Everything the installed plugins contributed, checked once at start-up."""
+
+    def __init__(self):
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self.schemes: dict[str, Scheme] = {}
+
+    # -- discovery -------------------------------------------------------------------------
+    def discover(self, extra: list | None = None) -> Registry:
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                module = ep.load()
+            except Exception as exc:  # an import error must not take the site down
+                self._broken(PluginRecord(ep.name), f"không nạp được: {exc!r}")
+                continue
+            self.add(ep.name, module)
+        for plugin in extra or []:
+            self.add(getattr(plugin, "__name__", type(plugin).__name__), plugin)
+        return self
+
+    def add(self, name: str, plugin) -> None:
+        record = PluginRecord(name)
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+            record.info = self._call_one(name, "chiso_plugin")
+            if not isinstance(record.info, PluginInfo):
+                raise TypeError("chiso_plugin phải trả về PluginInfo")
+            if record.info.code in {r.code for r in self.records.values() if r.ok}:
+                raise ValueError(f"mã plugin «{record.info.code}» đã có plugin khác dùng")
+            schemes = [load_scheme(path, record.info.code)
+                       for path in self._call_one(name, "chiso_schemes") or []]
+            for scheme in schemes:
+                if scheme.code in self.schemes:
+                    raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
+        except Exception as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._broken(record, str(exc))
+            return
+        for scheme in schemes:
+            self.schemes[scheme.code] = scheme
+        record.schemes = [s.code for s in schemes]
+        self.records[name] = record
+
+    def _call_one(self, name: str, hook: str, **kwargs):
+        """Call one plugin's implementation of a registration hook (None if it has none)."""
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            if impl.plugin_name == name:
+                return impl.function(**kwargs)
+        return None
+
+    def _broken(self, record: PluginRecord, error: str) -> None:
+        record.error = error
+        self.records[record.name] = record
+        log.error("Plugin %s bị lỗi, đã tạm bỏ qua: %s", record.name, error)
+
+    # -- queries ---------------------------------------------------------------------------
+    def plugin(self, code: str) -> PluginRecord | None:
+        return next((r for r in self.records.values() if r.ok and r.code == code), None)
+
+    def units(self, code: str) -> list[dict]:
+        record = self.plugin(code)
+        return list(self._call_one(record.name, "chiso_units") or []) if record else []
+
+    def schemes_of(self, plugin_code: str) -> list[Scheme]:
+        return [s for s in self.schemes.values() if s.plugin == plugin_code]
+
+    def calendar(self, scheme: Scheme):
+        return self.pm.hook.chiso_calendar(scheme=scheme)

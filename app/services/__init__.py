@@ -1,0 +1,1 @@
+"""Use cases shared by the views, the CLI and (later) the API."""

@@ -1,0 +1,68 @@
+"""Creating a province from its plugin and loading the plugin's units."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Province, ProvincePlugin, Unit
+from app.plugins import Registry
+
+
+class SetupError(ValueError):
+    pass
+
+
+def setup_province(registry: Registry, code: str) -> tuple[Province, int]:
+    """Create the province (if new), enable its plugin and load the plugin's units.
+
+    Running it again changes nothing. Returns the province and the number of units added."""
+    record = registry.plugin(code)
+    if record is None:
+        raise SetupError(f"Không có plugin «{code}» đang hoạt động.")
+    with tenancy.unscoped():
+        province = db.session.scalar(select(Province).where(Province.code == code))
+        if province is None:
+            province = Province(code=code, name=record.info.province,
+                                official_code=record.info.official_code)
+            db.session.add(province)
+            db.session.flush()
+        if not any(p.plugin_code == code for p in province.plugins):
+            province.plugins.append(ProvincePlugin(plugin_code=code, enabled=True))
+    with tenancy.scoped(province.id):
+        added = load_units(province, registry.units(code))
+    db.session.commit()
+    return province, added
+
+
+def load_units(province: Province, rows: list[dict]) -> int:
+    """Add the rows whose (code, valid_from) is not there yet; parents must come first."""
+    existing = {(u.code, u.valid_from): u for u in db.session.scalars(select(Unit))}
+    by_code = {code: unit for (code, _), unit in existing.items() if unit.valid_to is None}
+    added = 0
+    for row in rows:
+        valid_from = _date(row.get("valid_from"))
+        key = (row["code"], valid_from)
+        if key in existing:
+            continue
+        parent = by_code.get(row.get("parent") or "")
+        if row.get("parent") and parent is None:
+            raise SetupError(f"Đơn vị {row['code']}: không có đơn vị cha «{row['parent']}».")
+        unit = Unit(province_id=province.id, code=row["code"], name=row["name"], type=row["type"],
+                    official=str(row.get("official", "0")) == "1", parent=parent,
+                    valid_from=valid_from, valid_to=_date(row.get("valid_to")))
+        db.session.add(unit)
+        existing[key] = unit
+        if unit.valid_to is None:
+            by_code[unit.code] = unit
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _date(text) -> date | None:
+    if not text:
+        return None
+    return text if isinstance(text, date) else date.fromisoformat(str(text))

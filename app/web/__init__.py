@@ -1,0 +1,72 @@
+"""The web layer: one blueprint per concern; shared rendering and error pages here."""
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+
+from app import permissions
+from app.catalogue.model import METHOD_LABELS, PILLARS, UNIT_TYPES
+from app.models.user import ROLE_LABELS
+
+
+def render(template: str, block: str | None = None, **context):
+    """The whole page, or only ``block`` of it when htmx asks for a fragment."""
+    if block and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def registry():
+    return current_app.extensions["chiso"]
+
+
+def init_app(app) -> None:
+    from app.web import admin, auth, catalogue, home, periods, units, users
+    for module in (auth, home, admin, units, users, periods, catalogue):
+        app.register_blueprint(module.bp)
+    auth.init_login(app)
+
+    app.jinja_env.globals.update(
+        can=lambda action: permissions.can(current_user, action),
+        ROLE_LABELS=ROLE_LABELS, UNIT_TYPES=UNIT_TYPES, PILLARS=PILLARS,
+        METHOD_LABELS=METHOD_LABELS,
+    )
+    app.jinja_env.filters["num"] = _number
+
+    @app.context_processor
+    def _province_context():
+        from app.web.home import current_province
+        return {"current_province": current_province()}
+
+    for code, title, text in (
+        (403, "Không có quyền", "Vai trò của bạn không được thực hiện thao tác này."),
+        (404, "Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không có, hoặc không thuộc tỉnh của bạn."),
+        (413, "Tệp quá lớn", "Tệp vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn."),
+    ):
+        app.register_error_handler(code, _error_page(code, title, text))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
+                               text="Mã bảo vệ biểu mẫu (CSRF) không hợp lệ hoặc đã hết hạn. "
+                                    "Hãy tải lại trang và thử lại; dữ liệu đã lưu không bị mất."), 400
+
+
+def _error_page(code, title, text):
+    def handler(_error):
+        return render_template("error.html", code=code, title=title, text=text), code
+    return handler
+
+
+def _number(value, digits: int = 2) -> str:
+    """Vietnamese number format: 891,195 and 1.000 (comma for decimals, dot for thousands)."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value == int(value):
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

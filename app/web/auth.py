@@ -1,0 +1,82 @@
+"""Login, logout, change of password."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from app.extensions import db, login_manager
+from app.models import User
+from app.web import render
+from app.web.forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app) -> None:
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        # A cookie made before logout, a password change or deactivation carries an old token.
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None or not user.check_password(form.password.data):
+            error = "Thư điện tử hoặc mật khẩu không đúng."
+        elif not user.active:
+            error = "Tài khoản đã bị khóa. Hãy liên hệ quản trị của tỉnh."
+        else:
+            session.clear()  # a fresh session at login
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", form=form, error=error), status
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") \
+            and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    current_user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("Mật khẩu hiện tại không đúng.")
+        else:
+            current_user.set_password(form.new.data)
+            db.session.commit()
+            login_user(current_user)  # this session goes on with the new token; others end
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "success")
+            return redirect(url_for("home.index"))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/password.html", form=form), status

@@ -1,0 +1,50 @@
+"""The home page each role lands on after login."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, g, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Period, Province, Unit
+from app.web import registry, render
+
+bp = Blueprint("home", __name__)
+
+
+def current_province() -> Province | None:
+    province_id = getattr(g, "province_id", None)
+    if province_id is None:
+        return None
+    if getattr(g, "_province", None) is None or g._province.id != province_id:
+        g._province = db.session.get(Province, province_id)
+    return g._province
+
+
+def province_required():
+    """The province this request works in, or a redirect for a superadmin who has none picked."""
+    province = current_province()
+    if province is None:
+        return None, redirect(url_for("admin.provinces"))
+    return province, None
+
+
+def enabled_schemes(province: Province):
+    return [s for s in registry().schemes.values() if province.plugin_enabled(s.plugin)]
+
+
+@bp.route("/")
+@login_required
+def index():
+    province = current_province()
+    if province is None:
+        return redirect(url_for("admin.provinces"))
+    periods = db.session.scalars(
+        select(Period).where(Period.state == "open").order_by(Period.deadline)).all()
+    unit_counts = dict(db.session.execute(
+        select(Unit.type, func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.type)).all())
+    return render("home/index.html", province=province, periods=periods,
+                  schemes=enabled_schemes(province), unit_counts=unit_counts, today=date.today(),
+                  user=current_user)
