@@ -90,8 +90,8 @@ def install(session_class=Session) -> None:
     @event.listens_for(session_class, "before_flush")
     def _stamp_province(session, flush_context, instances):
         current = current_province_id()
+        if current is None:
+            return  # nothing to stamp; NOT NULL columns still refuse a row without a province
         for obj in session.new:
             if isinstance(obj, TenantMixin) and getattr(obj, "province_id", None) is None:
-                if current is None:
-                    raise TenancyError("ghi dữ liệu của tỉnh khi chưa xác định tỉnh hiện tại")
                 obj.province_id = current

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.province import Province
 from app.models.unit import Unit
+from app.tenancy import TenantMixin
 
 _hasher = PasswordHasher()
 ROLES = ("superadmin", "province_admin", "appraiser", "unit_user", "viewer")
@@ -24,9 +25,9 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
-    """A person who logs in. Not tenant-scoped by the mixin: login looks users up by e-mail
-    across provinces; views list users through ``province_users()``, which filters explicitly."""
+class User(TenantMixin, UserMixin, db.Model):
+    """A person who logs in. Scoped like every tenant row; login and the session loader look
+    users up across provinces explicitly (``tenancy.unscoped()``). A superadmin has no province."""
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")

@@ -23,8 +23,8 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import admin, auth, catalogue, home, periods, units, users
-    for module in (auth, home, admin, units, users, periods, catalogue):
+    from app.web import admin, auth, catalogue, home, periods, units, user_import, users
+    for module in (auth, home, admin, units, users, user_import, periods, catalogue):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from app import tenancy
 from app.extensions import db, login_manager
 from app.models import User
 from app.web import render
@@ -21,7 +22,8 @@ def init_login(app) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        with tenancy.unscoped():
+            user = db.session.get(User, int(ident))
         # A cookie made before logout, a password change or deactivation carries an old token.
         if user is None or not user.active or user.session_token != token:
             return None
@@ -34,7 +36,8 @@ def login():
     error = None
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        with tenancy.unscoped():
+            user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None or not user.check_password(form.password.data):
             error = "Thư điện tử hoặc mật khẩu không đúng."
         elif not user.active:

@@ -1,0 +1,144 @@
+"""Command-line interface: `flask --app wsgi <group> <command>`."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Province
+
+DEMO_PASSWORD = "chiso-demo-2022"
+DEMO_UNITS = {  # the unit each province's demo unit user works for
+    "yenbai": "yenbai.so-tttt",
+    "dienbien": "dienbien.so-tttt",
+    "thanhhoa": "394",  # Huyện Yên Định, whose 2022 scores seed 004 publishes
+}
+DEMO_PERIOD = "2022"
+
+
+def registry():
+    return current_app.extensions["chiso"]
+
+
+def fail(message: str):
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+provinces_cli = click.Group("provinces", help="Tỉnh (tenant).")
+plugins_cli = click.Group("plugins", help="Plugin của các tỉnh.")
+users_cli = click.Group("users", help="Người dùng.")
+catalogue_cli = click.Group("catalogue", help="Bộ chỉ số.")
+periods_cli = click.Group("periods", help="Kỳ báo cáo.")
+
+
+@provinces_cli.command("setup")
+@click.argument("code")
+def provinces_setup(code):
+    """Create province CODE, enable its plugin, load its units (idempotent)."""
+    from app.services.provinces import SetupError, setup_province
+    try:
+        province, added = setup_province(registry(), code)
+    except SetupError as exc:
+        fail(str(exc))
+    click.echo(f"{province.code}: {province.name}, {added} đơn vị mới")
+
+
+@plugins_cli.command("list")
+def plugins_list():
+    """Print each plugin's code, version and status."""
+    for record in sorted(registry().records.values(), key=lambda r: r.code):
+        version = record.info.version if record.info else "-"
+        status = "ok" if record.ok else f"broken: {record.error}"
+        click.echo(f"{record.code}\t{version}\t{status}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True)
+@click.option("--province", "province_code", default=None)
+@click.option("--unit", "unit_code", default=None)
+@click.option("--name", "full_name", default="")
+def users_create(email, role, province_code, unit_code, full_name):
+    """Create a user; the password is read from standard input."""
+    from app.services.users import UserError, create_user
+    password = sys.stdin.readline().rstrip("\n")
+    province = None
+    if province_code:
+        with tenancy.unscoped():
+            province = db.session.scalar(select(Province).where(Province.code == province_code))
+        if province is None:
+            fail(f"Không có tỉnh «{province_code}».")
+    try:
+        with tenancy.scoped(province.id if province else None):
+            create_user(email, role, province, unit_code, password, full_name)
+            db.session.commit()
+    except UserError as exc:
+        fail(str(exc))
+    click.echo(f"Đã tạo {email} ({role})")
+
+
+@catalogue_cli.command("list")
+def catalogue_list():
+    """Print one scheme code per line."""
+    for code in sorted(registry().schemes):
+        click.echo(code)
+
+
+@catalogue_cli.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="JSON list, one object per row.")
+def catalogue_show(code, as_json):
+    """Print a scheme's rows."""
+    scheme = registry().schemes.get(code)
+    if scheme is None:
+        fail(f"Không có bộ chỉ số «{code}».")
+    if as_json:
+        click.echo(json.dumps([row.as_json() for row in scheme.rows], ensure_ascii=False, indent=1))
+        return
+    for row in scheme.rows:
+        points = f"  [{row.as_json()['max_points']}]" if row.max_points is not None else ""
+        click.echo(f"{'  ' * row.depth}{row.code}  {row.title}{points}")
+
+
+@periods_cli.command("open")
+@click.argument("scheme_code")
+@click.argument("period")
+def periods_open(scheme_code, period):
+    """Open PERIOD (2022, 2022S1, 2022Q1, 202203) of SCHEME_CODE (idempotent)."""
+    from app.services.periods import PeriodError, open_period
+    scheme = registry().schemes.get(scheme_code)
+    if scheme is None:
+        fail(f"Không có bộ chỉ số «{scheme_code}».")
+    with tenancy.unscoped():
+        province = db.session.scalar(select(Province).where(Province.code == scheme.plugin))
+    if province is None:
+        fail(f"Tỉnh «{scheme.plugin}» chưa được tạo: chạy `provinces setup {scheme.plugin}`.")
+    with tenancy.scoped(province.id):
+        try:
+            row, created = open_period(registry(), scheme_code, period, date.today())
+        except PeriodError as exc:
+            fail(str(exc))
+        db.session.commit()
+        click.echo(f"{scheme_code} {row.code}: {'đã mở' if created else 'đang mở'}, "
+                   f"hạn {row.deadline:%d/%m/%Y}")
+
+
+@click.command("demo")
+def demo():
+    """Demo data for the three provinces: units, one user per role, an open period per scheme."""
+    from app.services.demo import load_demo
+    for line in load_demo(registry(), DEMO_UNITS, DEMO_PERIOD, DEMO_PASSWORD):
+        click.echo(line)
+    click.echo(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
+
+
+def init_app(app) -> None:
+    for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, demo):
+        app.cli.add_command(command)

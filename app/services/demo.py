@@ -1,0 +1,52 @@
+"""Demo data: what `flask demo` loads so that every page has something real to show."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Unit, User
+from app.plugins import Registry
+from app.services.periods import open_period
+from app.services.provinces import setup_province
+
+PROVINCE_ROLES = ("province_admin", "appraiser", "unit_user", "viewer")
+
+
+def demo_email(role: str, province: str | None) -> str:
+    return f"{role}.{province}@demo.chiso.vn" if province else f"{role}@demo.chiso.vn"
+
+
+def load_demo(registry: Registry, demo_units: dict[str, str], period: str, password: str):
+    """Yield one line per thing done; safe to run again (nothing is duplicated)."""
+    _ensure_user(demo_email("superadmin", None), "superadmin", None, None, password)
+    yield f"superadmin: {demo_email('superadmin', None)}"
+    for code, unit_code in demo_units.items():
+        if registry.plugin(code) is None:
+            yield f"{code}: bỏ qua (plugin không hoạt động)"
+            continue
+        province, added = setup_province(registry, code)
+        with tenancy.scoped(province.id):
+            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+            for role in PROVINCE_ROLES:
+                _ensure_user(demo_email(role, code), role, province.id,
+                             unit.id if role == "unit_user" else None, password)
+            opened = []
+            for scheme in registry.schemes_of(code):
+                row, _ = open_period(registry, scheme.code, period, date.today())
+                opened.append(f"{scheme.code} {row.code}")
+            db.session.commit()
+        yield f"{code}: {province.name}, {added} đơn vị mới; kỳ mở: {', '.join(opened)}"
+
+
+def _ensure_user(email, role, province_id, unit_id, password) -> None:
+    with tenancy.unscoped():
+        user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, role=role, province_id=province_id, unit_id=unit_id,
+                    full_name=f"Demo {role}")
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()

@@ -1,0 +1,122 @@
+"""Units of the province: a searchable tree, and the admin's edits."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import login_required
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import Unit
+from app.models.unit import UNIT_TYPE_ORDER
+from app.permissions import require
+from app.catalogue.model import UNIT_TYPES
+from app.tenancy import get_or_404
+from app.web import render
+from app.web.forms import UnitForm
+from app.web.home import province_required
+
+bp = Blueprint("units", __name__)
+
+
+@bp.route("/units")
+@login_required
+@require("province.view")
+def index():
+    province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    q = request.args.get("q", "").strip()
+    show_old = request.args.get("history") == "1"
+    stmt = select(Unit).order_by(Unit.name)
+    if not show_old:
+        stmt = stmt.where(Unit.valid_to.is_(None))
+    units = db.session.scalars(stmt).all()
+    if q:
+        matches = _search(units, q)
+        return render("units/index.html", "results", province=province, q=q, units=matches,
+                      tree=None, show_old=show_old)
+    return render("units/index.html", "results", province=province, q=q, units=units,
+                  tree=_tree(units), show_old=show_old)
+
+
+def _search(units, q):
+    """Case- and accent-aware enough for officials: matches name or code, any part."""
+    needle = q.casefold()
+    return [u for u in units if needle in u.name.casefold() or needle in u.code.casefold()][:200]
+
+
+def _tree(units):
+    children: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    for kids in children.values():
+        kids.sort(key=lambda u: (UNIT_TYPE_ORDER.index(u.type) if u.type in UNIT_TYPE_ORDER else 9,
+                                 u.name))
+    return children
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@login_required
+@require("province.view")
+def edit(unit_id):
+    unit = get_or_404(Unit, id=unit_id)
+    form = UnitForm(obj=unit)
+    _choices(form, exclude=unit.id)
+    if request.method == "POST":
+        from app.permissions import can
+        from flask_login import current_user
+        if not can(current_user, "units.manage"):
+            from flask import abort
+            abort(403)
+        if form.validate_on_submit() and _valid_dates(form):
+            form.populate_obj(unit)
+            unit.parent_id = int(form.parent.data) if form.parent.data else None
+            db.session.commit()
+            flash(f"Đã lưu đơn vị {unit.name}.", "success")
+            return redirect(url_for("units.edit", unit_id=unit.id))
+    elif unit.parent_id:
+        form.parent.data = str(unit.parent_id)
+    return render("units/edit.html", unit=unit, form=form), (422 if form.errors else 200)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@login_required
+@require("units.manage")
+def create():
+    form = UnitForm()
+    _choices(form)
+    if form.validate_on_submit() and _valid_dates(form):
+        exists = db.session.scalar(select(Unit).where(Unit.code == form.code.data.strip(),
+                                                      Unit.valid_to.is_(None)))
+        if exists:
+            form.code.errors.append("Mã đơn vị này đã có.")
+        else:
+            unit = Unit(code=form.code.data.strip(), name=form.name.data.strip(),
+                        type=form.type.data, official=False,
+                        parent_id=int(form.parent.data) if form.parent.data else None,
+                        valid_from=form.valid_from.data or date.today(),
+                        valid_to=form.valid_to.data)
+            db.session.add(unit)
+            db.session.commit()
+            flash(f"Đã thêm đơn vị {unit.name}.", "success")
+            return redirect(url_for("units.index"))
+    return render("units/edit.html", unit=None, form=form), (422 if form.errors else 200)
+
+
+def _choices(form, exclude=None):
+    form.type.choices = list(UNIT_TYPES.items())
+    parents = db.session.scalars(select(Unit).where(
+        Unit.valid_to.is_(None), or_(Unit.type.in_(["tinh", "huyen"]))).order_by(Unit.name))
+    form.parent.choices = [("", "— Không —")] + [
+        (str(u.id), u.name) for u in parents if u.id != exclude]
+
+
+def _valid_dates(form) -> bool:
+    if form.valid_from.data and form.valid_to.data and form.valid_to.data < form.valid_from.data:
+        form.valid_to.errors.append("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
+        return False
+    return True
