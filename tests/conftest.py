@@ -1,0 +1,131 @@
+"""Test fixtures: an app per test on a copy of a migrated database holding the demo data.
+
+The database is SQLite by default. With CHISO_TEST_DATABASE_URL set to a PostgreSQL server URL
+(e.g. postgresql://postgres@127.0.0.1:5433/postgres), the same tests run on PostgreSQL: the
+template is built once and each test gets `CREATE DATABASE … TEMPLATE …`.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app, tenancy
+from app.cli import DEMO_PASSWORD, DEMO_PERIOD, DEMO_UNITS
+from app.extensions import db
+
+PG_URL = os.environ.get("CHISO_TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1) or None
+_counter = itertools.count()
+
+
+def _config(url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+
+
+def _build(app) -> None:
+    from flask_migrate import upgrade
+
+    from app.services.demo import load_demo
+    with app.app_context():
+        upgrade()
+        list(load_demo(app.extensions["chiso"], DEMO_UNITS, DEMO_PERIOD, DEMO_PASSWORD))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    base = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        name = f"chiso_tpl_{os.getpid()}"
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _build(create_app(_config(_pg_url(name), base)))
+        yield name
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = base / "template.sqlite"
+        _build(create_app(_config(f"sqlite:///{path}", base)))
+        yield path
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path):
+    if PG_URL:
+        name = f"chiso_t_{os.getpid()}_{next(_counter)}"
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        yield _pg_url(name)
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path / "test.sqlite"
+        shutil.copy(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(_config(database_url, tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context with no province bound: tests say which one they read."""
+    with app.app_context():
+        yield app
+
+
+def login(client, email: str, password: str = DEMO_PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def demo(role: str, province: str | None = None) -> str:
+    return f"{role}.{province}@demo.chiso.vn" if province else f"{role}@demo.chiso.vn"
+
+
+@pytest.fixture
+def as_user(client):
+    """`as_user("province_admin", "dienbien")` logs the test client in as that demo user."""
+    def _login(role, province=None):
+        login(client, demo(role, province))
+        return client
+    return _login
+
+
+def province_id(app, code: str) -> int:
+    from sqlalchemy import select
+
+    from app.models import Province
+    with app.app_context(), tenancy.unscoped():
+        return db.session.scalar(select(Province.id).where(Province.code == code))
