@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app import tenancy
@@ -31,11 +32,11 @@ def fail(message: str):
     sys.exit(1)
 
 
-provinces_cli = click.Group("provinces", help="Tỉnh (tenant).")
-plugins_cli = click.Group("plugins", help="Plugin của các tỉnh.")
-users_cli = click.Group("users", help="Người dùng.")
-catalogue_cli = click.Group("catalogue", help="Bộ chỉ số.")
-periods_cli = click.Group("periods", help="Kỳ báo cáo.")
+provinces_cli = AppGroup("provinces", help="Tỉnh (tenant).")
+plugins_cli = AppGroup("plugins", help="Plugin của các tỉnh.")
+users_cli = AppGroup("users", help="Người dùng.")
+catalogue_cli = AppGroup("catalogue", help="Bộ chỉ số.")
+periods_cli = AppGroup("periods", help="Kỳ báo cáo.")
 
 
 @provinces_cli.command("setup")
@@ -131,6 +132,7 @@ def periods_open(scheme_code, period):
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Demo data for the three provinces: units, one user per role, an open period per scheme."""
     from app.services.demo import load_demo

@@ -1,0 +1,81 @@
+"""Period identifiers (DHIS2), deadlines from each plugin's calendar, opening late periods."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import periods, tenancy
+from app.extensions import db
+from app.models import Period
+from app.services.periods import PeriodError, calendar_deadline, open_period
+from tests.conftest import province_id
+
+
+@pytest.mark.parametrize("code, kind, start, end", [
+    ("2022", "year", date(2022, 1, 1), date(2022, 12, 31)),
+    ("2022S2", "half_year", date(2022, 7, 1), date(2022, 12, 31)),
+    ("2022Q1", "quarter", date(2022, 1, 1), date(2022, 3, 31)),
+    ("202202", "month", date(2022, 2, 1), date(2022, 2, 28)),
+])
+def test_identifiers(code, kind, start, end):
+    ident = periods.parse(code)
+    assert (ident.type, ident.start, ident.end, ident.code) == (kind, start, end, code)
+
+
+@pytest.mark.parametrize("bad", ["2022Q5", "202213", "22", "2022-03", "", "2022S3"])
+def test_bad_identifiers_are_refused_in_vietnamese(bad):
+    with pytest.raises(periods.PeriodError, match="không hợp lệ"):
+        periods.parse(bad)
+
+
+@pytest.mark.parametrize("scheme, code, due", [
+    ("yenbai-kpi-2022", "202203", date(2022, 3, 25)),
+    ("yenbai-kpi-2022", "2022Q2", date(2022, 6, 25)),
+    ("yenbai-kpi-2022", "2022S1", date(2022, 6, 25)),
+    ("yenbai-kpi-2022", "2022", date(2022, 12, 25)),
+    ("yenbai-xa-2022", "2022", date(2022, 11, 30)),
+    ("dienbien-so-2022", "2022", date(2023, 1, 30)),
+    ("dienbien-huyen-2022", "2022", date(2023, 1, 30)),
+    ("thanhhoa-huyen-2022", "2022", date(2022, 12, 15)),
+])
+def test_calendar_deadlines(ctx, scheme, code, due):
+    assert calendar_deadline(ctx.extensions["chiso"], scheme, code) == due
+
+
+def test_period_type_the_scheme_does_not_use_is_refused(ctx):
+    with pytest.raises(PeriodError, match="năm"):
+        calendar_deadline(ctx.extensions["chiso"], "dienbien-so-2022", "2022Q1")
+
+
+def test_late_opening_gets_thirty_days_or_the_admins_date(ctx):
+    registry, today = ctx.extensions["chiso"], date(2026, 11, 23)
+    with tenancy.scoped(province_id(ctx, "dienbien")):
+        period, created = open_period(registry, "dienbien-so-2022", "2021", today)
+        assert created and period.deadline == today + timedelta(days=30)
+        chosen = date(2026, 12, 5)
+        other, _ = open_period(registry, "dienbien-huyen-2022", "2021", today, chosen)
+        assert other.deadline == chosen
+        on_time, _ = open_period(registry, "dienbien-so-2022", "2026", today)
+        assert on_time.deadline == date(2027, 1, 30)
+
+
+def test_periods_open_command_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["periods", "open", "yenbai-kpi-2022", "202611"])
+    again = runner.invoke(args=["periods", "open", "yenbai-kpi-2022", "202611"])
+    assert first.exit_code == 0 and "đã mở" in first.output
+    assert again.exit_code == 0 and "đang mở" in again.output
+    with app.app_context(), tenancy.scoped(province_id(app, "yenbai")):
+        rows = db.session.scalars(select(Period).where(Period.code == "202611")).all()
+    assert len(rows) == 1 and rows[0].deadline == date(2026, 11, 25)
+
+
+def test_admin_opens_a_period_in_the_ui(as_user):
+    client = as_user("province_admin", "thanhhoa")
+    bad = client.post("/periods", data={"scheme": "thanhhoa-huyen-2022", "code": "2023Q7"})
+    assert bad.status_code == 422
+    assert "Mã kỳ báo cáo «2023Q7» không hợp lệ" in bad.get_data(as_text=True)
+    ok = client.post("/periods", data={"scheme": "thanhhoa-huyen-2022", "code": "2026"},
+                     follow_redirects=True)
+    assert "Đã mở kỳ Năm 2026" in ok.get_data(as_text=True)
+    assert "15/12/2026" in ok.get_data(as_text=True)

@@ -1,0 +1,76 @@
+"""Province setup from a plugin: units with their official codes, idempotent; demo twice."""
+from sqlalchemy import func, select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Province, Unit, User
+from tests.conftest import province_id
+
+COUNTS = {"yenbai": (9, 173), "dienbien": (10, 129), "thanhhoa": (27, 559)}
+
+
+def _counts(app, code):
+    with app.app_context(), tenancy.scoped(province_id(app, code)):
+        rows = dict(db.session.execute(select(Unit.type, func.count()).group_by(Unit.type)).all())
+    return rows.get("huyen", 0), sum(rows.get(t, 0) for t in ("xa", "phuong", "thi_tran")), rows
+
+
+def test_units_of_2022_with_official_codes(app):
+    for code, expected in COUNTS.items():
+        districts, communes, _ = _counts(app, code)
+        assert (districts, communes) == expected
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        yen_dinh = db.session.scalar(select(Unit).where(Unit.code == "394"))
+        assert yen_dinh.name == "Huyện Yên Định" and yen_dinh.official
+        assert yen_dinh.parent.code == "38"
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        tttt = db.session.scalar(select(Unit).where(Unit.code == "dienbien.so-tttt"))
+        assert tttt.name == "Sở Thông tin và Truyền thông" and tttt.type == "so"
+
+
+def test_setup_twice_changes_nothing(app):
+    runner = app.test_cli_runner()
+    before = _counts(app, "yenbai")[2]
+    result = runner.invoke(args=["provinces", "setup", "yenbai"])
+    assert result.exit_code == 0 and "0 đơn vị mới" in result.output
+    assert _counts(app, "yenbai")[2] == before
+
+
+def test_setup_unknown_plugin_fails_clearly(app):
+    result = app.test_cli_runner().invoke(args=["provinces", "setup", "hanoi"])
+    assert result.exit_code != 0 and "Không có plugin «hanoi»" in result.output
+
+
+def test_demo_twice_has_no_duplicates(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context(), tenancy.unscoped():
+        assert db.session.scalar(select(func.count()).select_from(Province)) == 3
+        assert db.session.scalar(select(func.count()).select_from(User)) == 13
+
+
+def test_users_create_reads_the_password_from_stdin(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "can.bo@muongnhe.gov.vn", "--role", "unit_user",
+                                 "--province", "dienbien", "--unit", "dienbien.so-tttt"],
+                           input="mot-mat-khau-dai\n")
+    assert result.exit_code == 0, result.output
+    from tests.conftest import login
+    login(app.test_client(), "can.bo@muongnhe.gov.vn", "mot-mat-khau-dai")
+    missing_unit = runner.invoke(args=["users", "create", "x@y.vn", "--role", "unit_user",
+                                       "--province", "dienbien"], input="mot-mat-khau-dai\n")
+    assert missing_unit.exit_code != 0 and "gắn với một đơn vị" in missing_unit.output
+
+
+def test_superadmin_creates_nothing_twice_from_the_ui(as_user):
+    client = as_user("superadmin")
+    page = client.post("/admin/provinces", data={"plugin": "dienbien"}, follow_redirects=True)
+    assert "Đã tạo tỉnh Điện Biên và nạp 0 đơn vị." in page.get_data(as_text=True)
+
+
+def test_province_admin_disables_and_enables_a_plugin(as_user):
+    client = as_user("province_admin", "yenbai")
+    client.post("/province/plugins", data={"plugin": "yenbai", "enabled": "0"})
+    assert client.get("/catalogue/yenbai-xa-2022").status_code == 404
+    client.post("/province/plugins", data={"plugin": "yenbai", "enabled": "1"})
+    assert client.get("/catalogue/yenbai-xa-2022").status_code == 200
