@@ -50,8 +50,20 @@ def _pg_url(name: str) -> str:
     return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def _compile_translations() -> None:
+    """The .mo files are build output (./manage.sh setup makes them); tests make their own."""
+    import pathlib
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    for po in (pathlib.Path(__file__).parent.parent / "app" / "translations").glob("*/*/*.po"):
+        with open(po, "rb") as source, open(po.with_suffix(".mo"), "wb") as target:
+            write_mo(target, read_po(source))
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
+    _compile_translations()
     base = tmp_path_factory.mktemp("template")
     if PG_URL:
         name = f"chiso_tpl_{os.getpid()}"

@@ -105,3 +105,11 @@ def test_open_redirect_is_ignored(client):
     response = client.post("/login?next=//evil.example/x", data={
         "email": demo("viewer", "yenbai"), "password": "chiso-demo-2022"})
     assert response.headers["Location"] == "/"
+
+
+def test_english_interface_on_request(client, as_user):
+    as_user("viewer", "yenbai")
+    assert "Tổng quan" in client.get("/").get_data(as_text=True)
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/").get_data(as_text=True)
+    assert "Overview" in page and "Log out" in page and '<html lang="en">' in page

@@ -83,3 +83,10 @@ def change_password():
             return redirect(url_for("home.index"))
     status = 422 if request.method == "POST" else 200
     return render("auth/password.html", form=form), status
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the interface language (Vietnamese by default, English available)."""
+    session["lang"] = "en" if request.form.get("lang") == "en" else "vi"
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
