@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app import tenancy
 from app.extensions import db
 from app.models import Unit, User
+from app.models.user import ROLE_LABELS
 from app.plugins import Registry
 from app.services.periods import open_period
 from app.services.provinces import setup_province
@@ -46,7 +47,7 @@ def _ensure_user(email, role, province_id, unit_id, password) -> None:
         user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, role=role, province_id=province_id, unit_id=unit_id,
-                    full_name=f"Demo {role}")
+                    full_name=f"{ROLE_LABELS[role]} (demo)")
         user.set_password(password)
         db.session.add(user)
         db.session.commit()

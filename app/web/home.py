@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Period, Province, Unit
+from app.models.unit import UNIT_TYPE_ORDER
 from app.web import registry, render
 
 bp = Blueprint("home", __name__)
@@ -43,8 +44,9 @@ def index():
         return redirect(url_for("admin.provinces"))
     periods = db.session.scalars(
         select(Period).where(Period.state == "open").order_by(Period.deadline)).all()
-    unit_counts = dict(db.session.execute(
+    counts = dict(db.session.execute(
         select(Unit.type, func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.type)).all())
+    unit_counts = [(t, counts[t]) for t in UNIT_TYPE_ORDER if t in counts]
     return render("home/index.html", province=province, periods=periods,
                   schemes=enabled_schemes(province), unit_counts=unit_counts, today=date.today(),
                   user=current_user)
