@@ -37,6 +37,7 @@ plugins_cli = AppGroup("plugins", help="Plugin của các tỉnh.")
 users_cli = AppGroup("users", help="Người dùng.")
 catalogue_cli = AppGroup("catalogue", help="Bộ chỉ số.")
 periods_cli = AppGroup("periods", help="Kỳ báo cáo.")
+units_cli = click.Group("units", help="Đơn vị hành chính.")
 
 
 @provinces_cli.command("setup")
@@ -131,6 +132,40 @@ def periods_open(scheme_code, period):
                    f"hạn {row.deadline:%d/%m/%Y}")
 
 
+@units_cli.command("import-current")
+@click.argument("code")
+@click.option("--date", "day_text", default="2025-07-01", show_default=True,
+              help="Ngày các đơn vị mới có hiệu lực (YYYY-MM-DD).")
+@with_appcontext
+def units_import_current(code, day_text):
+    """Close CODE's districts and communes, add its current communes and wards (idempotent)."""
+    from app.services.divisions import DivisionsError, import_current, package_divisions
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        fail(f"Ngày «{day_text}» (--date) không hợp lệ: ghi theo dạng 2025-07-01.")
+    with tenancy.unscoped():
+        province = db.session.scalar(select(Province).where(Province.code == code))
+    if province is None:
+        fail(f"Không có tỉnh «{code}»: chạy `provinces setup {code}` trước.")
+    try:
+        current = package_divisions(province)
+        result = import_current(province, current, day)
+    except DivisionsError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    if result.renamed_to:
+        click.echo(f"Lưu ý: mã tỉnh {province.official_code} nay là tỉnh «{result.renamed_to}»; "
+                   f"tên «{province.name}» trong hệ thống được giữ nguyên.")
+    if not (result.closed or result.added):
+        click.echo(f"{code}: không có gì thay đổi ({current.source}).")
+        return
+    click.echo(f"{code}: {result.closed} huyện, xã cũ có hiệu lực đến "
+               f"{result.old_until:%d/%m/%Y}; thêm {result.added} xã, phường từ "
+               f"{day:%d/%m/%Y} ({current.source}).")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -142,5 +177,6 @@ def demo():
 
 
 def init_app(app) -> None:
-    for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, demo):
+    for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, units_cli,
+                    demo):
         app.cli.add_command(command)

@@ -74,3 +74,13 @@ def test_province_admin_disables_and_enables_a_plugin(as_user):
     assert client.get("/catalogue/yenbai-xa-2022").status_code == 404
     client.post("/province/plugins", data={"plugin": "yenbai", "enabled": "1"})
     assert client.get("/catalogue/yenbai-xa-2022").status_code == 200
+
+
+def test_every_yenbai_kpi_lead_agency_is_a_unit_of_the_province(app):
+    scheme = app.extensions["chiso"].schemes["yenbai-kpi-2022"]
+    with app.app_context(), tenancy.scoped(province_id(app, "yenbai")):
+        agencies = {u.code: u.type for u in db.session.scalars(
+            select(Unit).where(Unit.type.in_(["so", "co_quan"])))}
+    leads = {row.lead_unit for row in scheme.leaves}
+    assert leads and leads <= set(agencies)
+    assert len(scheme.leaves) == 40

@@ -30,7 +30,8 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
             continue
         province, added = setup_province(registry, code)
         with tenancy.scoped(province.id):
-            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code,
+                                                      Unit.valid_to.is_(None)))
             for role in PROVINCE_ROLES:
                 _ensure_user(demo_email(role, code), role, province.id,
                              unit.id if role == "unit_user" else None, password)

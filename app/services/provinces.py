@@ -40,14 +40,16 @@ def setup_province(registry: Registry, code: str) -> tuple[Province, int]:
 def load_units(province: Province, rows: list[dict]) -> int:
     """Add the rows whose (code, valid_from) is not there yet; parents must come first."""
     existing = {(u.code, u.valid_from): u for u in db.session.scalars(select(Unit))}
-    by_code = {code: unit for (code, _), unit in existing.items() if unit.valid_to is None}
+    by_code: dict[str, list[Unit]] = {}  # a code can have a closed row and a current one
+    for unit in existing.values():
+        by_code.setdefault(unit.code, []).append(unit)
     added = 0
     for row in rows:
         valid_from = _date(row.get("valid_from"))
         key = (row["code"], valid_from)
         if key in existing:
             continue
-        parent = by_code.get(row.get("parent") or "")
+        parent = _parent(by_code.get(row.get("parent") or "", []), valid_from)
         if row.get("parent") and parent is None:
             raise SetupError(f"Đơn vị {row['code']}: không có đơn vị cha «{row['parent']}».")
         unit = Unit(province_id=province.id, code=row["code"], name=row["name"], type=row["type"],
@@ -55,11 +57,20 @@ def load_units(province: Province, rows: list[dict]) -> int:
                     valid_from=valid_from, valid_to=_date(row.get("valid_to")))
         db.session.add(unit)
         existing[key] = unit
-        if unit.valid_to is None:
-            by_code[unit.code] = unit
+        by_code.setdefault(unit.code, []).append(unit)
         added += 1
     db.session.flush()
     return added
+
+
+def _parent(candidates: list[Unit], child_from: date | None) -> Unit | None:
+    """The row of the parent's code that was valid when the child began (a 2022 commune belongs
+    to its 2022 district, even once that district is closed), else the current one."""
+    if child_from is not None:
+        valid_then = [u for u in candidates if u.valid_on(child_from)]
+        if valid_then:
+            return max(valid_then, key=lambda u: u.valid_from or date.min)
+    return next((u for u in candidates if u.current), None)
 
 
 def _date(text) -> date | None:

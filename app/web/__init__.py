@@ -23,11 +23,12 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import admin, auth, catalogue, home, periods, units, user_import, users
-    for module in (auth, home, admin, units, users, user_import, periods, catalogue):
+    from app.web import admin, auth, catalogue, entry, home, periods, units, user_import, users
+    for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         can=lambda action: permissions.can(current_user, action),
         ROLE_LABELS=ROLE_LABELS, UNIT_TYPES=UNIT_TYPES, PILLARS=PILLARS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
 
 REQUIRED = "Vui lòng nhập {}."
 
@@ -29,7 +29,8 @@ class ChangePasswordForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField("Thư điện tử", validators=[
-        required("thư điện tử"), Email(message="Thư điện tử không hợp lệ.")])
+        required("thư điện tử"), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                       message="Thư điện tử không hợp lệ.")])
     full_name = StringField("Họ và tên", validators=[required("họ và tên"), Length(max=200)])
     role = SelectField("Vai trò", validators=[required("vai trò")])
     unit = SelectField("Đơn vị (với cán bộ đơn vị)", validators=[Optional()], default="")

@@ -1,0 +1,271 @@
+"""Filling in an assessment: which rows a user fills, saving a row, progress, submission."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import scoring
+from app.catalogue.model import Row, Scheme
+from app.extensions import db
+from app.models import Answer, Assessment, EvidenceLink, Period, Unit
+from app.models.assessment import EDITABLE_STATES
+from app.services import audit
+from app.services.numbers import parse_number
+
+TEXT_LIMIT = 5000
+
+
+class EntryError(ValueError):
+    """A state that forbids the action (period locked, submitted, past the deadline): 409."""
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone saved this row after the user loaded it: 409 with their answer."""
+    answer: Answer
+
+
+@dataclass
+class RowErrors(Exception):
+    """Invalid input for one row, by field; nothing was stored."""
+    errors: dict[str, str]
+
+
+# -- which rows, which units ---------------------------------------------------------------
+def visible_rows(scheme: Scheme, period: Period, writer: Unit | None = None) -> list[Row]:
+    """The leaves filled in this period: a scheme reported at several period types (Yên Bái's
+    KPIs) shows only the rows of this period's type; an agency sees only the rows it leads."""
+    rows = [r for r in scheme.leaves if r.period == period.type]
+    if writer is not None and any(r.lead_unit for r in rows) and writer.type in ("so", "co_quan"):
+        rows = [r for r in rows if r.lead_unit == writer.code]
+    return rows
+
+
+def assessed_unit(scheme: Scheme, user_unit: Unit) -> Unit | None:
+    """The unit whose assessment a unit user fills: its own, or the province for the KPIs its
+    agency leads (Yên Bái: the province is assessed, each agency writes its KPIs)."""
+    if user_unit.type in scheme.unit_types:
+        return user_unit
+    if "tinh" in scheme.unit_types and any(r.lead_unit == user_unit.code for r in scheme.leaves):
+        return db.session.scalar(select(Unit).where(Unit.type == "tinh", Unit.valid_to.is_(None)))
+    return None
+
+
+def get_assessment(scheme: Scheme, period: Period, unit: Unit, create: bool = False):
+    found = db.session.scalar(select(Assessment).where(Assessment.period_id == period.id,
+                                                       Assessment.unit_id == unit.id))
+    if found is None and create:
+        found = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
+                           period_id=period.id, unit_id=unit.id, state="draft")
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def answers_by_code(assessment: Assessment | None) -> dict[str, Answer]:
+    return {a.code: a for a in assessment.answers} if assessment is not None else {}
+
+
+def evidence_by_code(assessment: Assessment | None) -> dict[str, list[EvidenceLink]]:
+    if assessment is None:
+        return {}
+    links = db.session.scalars(select(EvidenceLink).where(
+        EvidenceLink.assessment_id == assessment.id).order_by(EvidenceLink.id)).all()
+    grouped: dict[str, list[EvidenceLink]] = {}
+    for link in links:
+        grouped.setdefault(link.code, []).append(link)
+    return grouped
+
+
+# -- editability ----------------------------------------------------------------------------
+def edit_block(assessment: Assessment | None, period: Period, today: date) -> str | None:
+    """Why the assessment cannot be edited now, in Vietnamese; None when it can."""
+    if period.state != "open":
+        return "Kỳ báo cáo đã khóa."
+    if assessment is not None and assessment.state not in EDITABLE_STATES:
+        return f"Hồ sơ {assessment.state_label.lower()}: không sửa được nữa."
+    reopened = assessment is not None and assessment.reopened_until is not None \
+        and assessment.reopened_until.date() >= today
+    if today > period.deadline and not reopened:
+        return f"Đã quá hạn nộp {period.deadline:%d/%m/%Y}. Liên hệ quản trị tỉnh để được mở lại."
+    return None
+
+
+# -- saving one row -------------------------------------------------------------------------
+def parse_row(row: Row, form: dict) -> dict:
+    """Validate one row's fields; return the values to store, or raise RowErrors."""
+    errors: dict[str, str] = {}
+    values: dict = {"value": None, "numerator": None, "denominator": None, "text": None}
+
+    def number(name, label, low=None, high=None):
+        try:
+            value = parse_number(form.get(name))
+        except ValueError as exc:
+            errors[name] = f"{label}: {exc}."
+            return None
+        if value is not None and low is not None and value < low:
+            errors[name] = f"{label} không được nhỏ hơn {low}."
+        elif value is not None and high is not None and value > high:
+            errors[name] = f"{label} không được lớn hơn {high}."
+        return value
+
+    if row.input == "boolean":
+        choice = form.get("value", "")
+        values["value"] = {"1": Decimal(1), "0": Decimal(0)}.get(choice)
+    elif row.input == "percent":
+        values["value"] = number("value", "Tỷ lệ (%)", 0, 100)
+    elif row.input in ("number", "amount"):
+        values["value"] = number("value", "Số tiền (đồng)" if row.input == "amount" else "Giá trị", 0)
+    elif row.input == "fraction":
+        values["numerator"] = number("numerator", "Tử số", 0)
+        values["denominator"] = number("denominator", "Mẫu số", 0)
+        num, den = values["numerator"], values["denominator"]
+        if den == 0:
+            errors["denominator"] = "Mẫu số phải lớn hơn 0."
+        elif num is not None and den is not None and num > den:
+            errors["numerator"] = "Tử số không được lớn hơn mẫu số."
+        elif (num is None) != (den is None) and "numerator" not in errors \
+                and "denominator" not in errors:
+            missing = "denominator" if den is None else "numerator"
+            errors[missing] = "Cần nhập cả tử số và mẫu số."
+    elif row.input == "text":
+        values["text"] = (form.get("text") or "").strip() or None
+    values["self_score"] = None
+    if row.max_points is not None:
+        values["self_score"] = number("self_score", "Điểm tự chấm", 0, row.max_points)
+    values["not_assessed"] = bool(form.get("not_assessed")) and row.not_assessable
+    values["not_assessed_reason"] = (form.get("not_assessed_reason") or "").strip() or None
+    if values["not_assessed"] and not values["not_assessed_reason"]:
+        errors["not_assessed_reason"] = "Vui lòng ghi lý do «không đánh giá»."
+    for name, label in (("explanation", "Giải trình"), ("no_evidence_reason", "Lý do không có tài liệu")):
+        text = (form.get(name) or "").strip()
+        if len(text) > TEXT_LIMIT:
+            errors[name] = f"{label} dài quá {TEXT_LIMIT} ký tự."
+        values[name] = text or None
+    if errors:
+        raise RowErrors(errors)
+    if values["self_score"] is None and not values["not_assessed"]:
+        values["self_score"] = scoring.propose(row, scoring.Entry(**{
+            k: values[k] for k in ("value", "numerator", "denominator")}))
+    return values
+
+
+def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
+             period: Period) -> Answer:
+    """Store one row, or raise RowErrors / Conflict / EntryError. One transaction, audited."""
+    blocked = edit_block(assessment, period, today)
+    if blocked:
+        raise EntryError(blocked)
+    values = parse_row(row, form)
+    answer = answers_by_code(assessment).get(row.code)
+    sent_version = form.get("version") or None
+    if answer is not None and sent_version is not None and str(answer.version) != str(sent_version):
+        raise Conflict(answer)
+    if answer is None:
+        answer = Answer(assessment=assessment, code=row.code)
+        db.session.add(answer)
+    changes = {k: (getattr(answer, k), v) for k, v in values.items()
+               if _differs(getattr(answer, k), v)}
+    for name, (_old, new) in changes.items():
+        setattr(answer, name, new)
+    answer.updated_at = datetime.utcnow()
+    answer.updated_by_id = getattr(user, "id", None)
+    for name, (old, new) in changes.items():
+        audit.record("answer.save", assessment=assessment, code=row.code, field=name,
+                     old=old, new=new, user=user)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                       Answer.code == row.code))
+        raise Conflict(fresh) from None
+    return answer
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return (old is None) != (new is None) or (old is not None and Decimal(old) != Decimal(new))
+    return (old or None) != (new or None) if not isinstance(new, bool) else bool(old) != new
+
+
+# -- progress and submission ----------------------------------------------------------------
+@dataclass
+class Progress:
+    required: int = 0
+    answered: int = 0
+    evidence_missing: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (code, what is missing)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.required) if self.required else 100
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def is_answered(answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    if answer.not_assessed:
+        return bool(answer.not_assessed_reason)
+    return any(v is not None for v in (answer.value, answer.numerator, answer.text,
+                                       answer.self_score))
+
+
+def progress(rows: list[Row], answers: dict[str, Answer], evidence: dict[str, list]) -> Progress:
+    result = Progress(required=len(rows))
+    for row in rows:
+        answer = answers.get(row.code)
+        if is_answered(answer):
+            result.answered += 1
+        else:
+            result.missing.append((row.code, "chưa có giá trị hoặc điểm tự chấm"))
+        needs_evidence = row.evidence_required and not (answer and answer.not_assessed)
+        if needs_evidence and not evidence.get(row.code) and not (answer and answer.no_evidence_reason):
+            result.evidence_missing.append(row.code)
+            result.missing.append((row.code, "chưa có tài liệu kiểm chứng hoặc lý do không có"))
+    return result
+
+
+def submit(assessment: Assessment, rows: list[Row], user, today: date) -> None:
+    blocked = edit_block(assessment, assessment.period, today)
+    if blocked:
+        raise EntryError(blocked)
+    state = progress(rows, answers_by_code(assessment), evidence_by_code(assessment))
+    if not state.complete:
+        raise EntryError(f"Còn {len(state.missing)} mục chưa hoàn thành.")
+    old = assessment.state
+    assessment.state = "submitted"
+    assessment.submitted_at = datetime.utcnow()
+    audit.record("assessment.submit", assessment=assessment, field="state", old=old,
+                 new="submitted", user=user)
+    db.session.commit()
+
+
+def withdraw(assessment: Assessment, user) -> None:
+    """The unit takes its submission back while no appraiser has started."""
+    if assessment.state != "submitted":
+        raise EntryError("Chỉ rút lại được hồ sơ đã nộp và chưa thẩm định.")
+    assessment.state = "draft"
+    assessment.submitted_at = None
+    audit.record("assessment.withdraw", assessment=assessment, field="state", old="submitted",
+                 new="draft", user=user)
+    db.session.commit()
+
+
+def scores(scheme: Scheme, answers: dict[str, Answer]) -> scoring.Totals:
+    entries = {code: to_entry(a) for code, a in answers.items()}
+    return scoring.totals(scheme, entries)
+
+
+def to_entry(answer: Answer) -> scoring.Entry:
+    return scoring.Entry(value=answer.value, numerator=answer.numerator,
+                         denominator=answer.denominator, text=answer.text,
+                         self_score=answer.self_score, not_assessed=answer.not_assessed)

@@ -1,0 +1,25 @@
+"""Writing the audit trail, in the same transaction as the change it records."""
+from __future__ import annotations
+
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import AuditEvent
+
+
+def record(action: str, *, assessment=None, code=None, field=None, old=None, new=None,
+           reason=None, user=None) -> None:
+    user = user or (current_user if getattr(current_user, "is_authenticated", False) else None)
+    db.session.add(AuditEvent(
+        action=action, assessment_id=assessment.id if assessment is not None else None,
+        province_id=assessment.province_id if assessment is not None else None,
+        code=code, field=field, old=_text(old), new=_text(new), reason=reason,
+        user_id=user.id if user is not None else None))
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    return str(value)

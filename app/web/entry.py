@@ -1,0 +1,297 @@
+"""Unit data entry: the assessment form, row-by-row htmx saves, the pre-submission check."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from app import periods as period_ids
+from app import scoring
+from app.catalogue.model import Scheme
+from app.extensions import db
+from app.models import Period, Unit
+from app.models.assessment import STATE_LABELS
+from app.permissions import can, require
+from app.services import assessments as svc
+from app.tenancy import get_or_404
+from app.web import registry, render
+from app.web.home import enabled_schemes, province_required
+
+bp = Blueprint("entry", __name__)
+PAGE = "entry/form.html"
+
+
+def today() -> date:
+    return date.today()
+
+
+# -- lookups shared by the views ------------------------------------------------------------
+def _scheme(code: str) -> Scheme:
+    province, _ = province_required()
+    scheme = registry().schemes.get(code)
+    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin):
+        abort(404)
+    return scheme
+
+
+def _context(scheme_code: str, period_code: str, unit_code: str, create: bool = False):
+    """Scheme, period, unit and assessment of the URL, checked against the user's rights."""
+    scheme = _scheme(scheme_code)
+    try:
+        period_ids.parse(period_code)
+    except period_ids.PeriodError:
+        abort(404)
+    period = get_or_404(Period, scheme_code=scheme.code, code=period_code)
+    unit = unit_in_period(unit_code, period)
+    if unit is None:
+        abort(404)
+    writer = _writer_for(scheme, unit)
+    assessment = svc.get_assessment(scheme, period, unit, create=create and writer is not False)
+    return scheme, period, unit, assessment, writer
+
+
+def unit_in_period(code: str, period: Period) -> Unit | None:
+    """The unit with this code that existed during the period: codes are reused after mergers."""
+    ident = period.ident
+    return db.session.scalars(
+        select(Unit).where(Unit.code == code,
+                           (Unit.valid_from.is_(None)) | (Unit.valid_from <= ident.end),
+                           (Unit.valid_to.is_(None)) | (Unit.valid_to >= ident.start))
+        .order_by(Unit.valid_from.desc())).first()
+
+
+def _writer_for(scheme: Scheme, unit: Unit):
+    """The unit whose rows the user writes (None: all rows); False when they may only read."""
+    if current_user.role == "province_admin":
+        return None
+    if current_user.role == "unit_user" and current_user.unit is not None:
+        if svc.assessed_unit(scheme, current_user.unit) == unit:
+            return current_user.unit if current_user.unit.id != unit.id else None
+    if current_user.role in ("superadmin", "appraiser"):
+        return False
+    abort(404)  # another unit's assessment is not there for a unit user or a viewer
+
+
+def _rows(scheme, period, writer):
+    return svc.visible_rows(scheme, period, writer or None)
+
+
+def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
+                  conflicts=None, saved=None):
+    rows = _rows(scheme, period, writer)
+    answers = svc.answers_by_code(assessment)
+    evidence = svc.evidence_by_code(assessment)
+    codes = {r.code for r in rows}
+    mains = [m for m in scheme.main if _leaf_codes(m) & codes]
+    return {
+        "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
+        "rows": rows, "mains": mains, "answers": answers, "evidence": evidence,
+        "progress": svc.progress(rows, answers, evidence),
+        "totals": svc.scores(scheme, answers),
+        "blocked": svc.edit_block(assessment, period, today()) if writer is not False
+        else "Bạn chỉ được xem hồ sơ này.",
+        "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
+        "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
+        "previous": _previous(scheme, period, unit),
+        "section_rows": {m.code: [r for r in rows if r.code in _leaf_codes(m)] for m in mains},
+        "met": scoring.met,
+    }
+
+
+def _leaf_codes(row) -> set[str]:
+    return {row.code} if row.is_leaf else set().union(*(_leaf_codes(c) for c in row.children))
+
+
+def _previous(scheme, period, unit) -> dict:
+    """Last period's answers of the same unit and scheme family, for comparison."""
+    from app.models import Assessment
+    earlier = db.session.scalars(
+        select(Assessment).join(Period, Assessment.period_id == Period.id)
+        .where(Assessment.unit_id == unit.id, Period.type == period.type,
+               Period.code < period.code, Assessment.scheme_code.like(scheme.plugin + "-%"))
+        .order_by(Period.code.desc())).first()
+    if earlier is None:
+        return {}
+    return {"period": earlier.period, "answers": svc.answers_by_code(earlier)}
+
+
+# -- pages ----------------------------------------------------------------------------------
+@bp.route("/assessments")
+@login_required
+@require("province.view")
+def index():
+    """The user's open assessments with deadline, days left and progress."""
+    province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    open_periods = db.session.scalars(select(Period).where(Period.state == "open")
+                                      .order_by(Period.deadline)).all()
+    schemes = {s.code: s for s in enabled_schemes(province)}
+    items = []
+    for period in open_periods:
+        scheme = schemes.get(period.scheme_code)
+        if scheme is None:
+            continue
+        for unit, writer in _units_for(scheme):
+            assessment = svc.get_assessment(scheme, period, unit)
+            rows = svc.visible_rows(scheme, period, writer)
+            if not rows:
+                continue
+            state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
+            items.append({"scheme": scheme, "period": period, "unit": unit,
+                          "assessment": assessment, "progress": state,
+                          "days_left": period.days_left(today())})
+    return render("entry/index.html", items=items[:300], total=len(items), province=province)
+
+
+def _units_for(scheme):
+    """(assessed unit, writing agency) pairs the current user fills for a scheme."""
+    if current_user.role == "unit_user" and current_user.unit is not None:
+        unit = svc.assessed_unit(scheme, current_user.unit)
+        if unit is None:
+            return []
+        return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
+    if current_user.role == "province_admin":
+        units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
+                                                      Unit.valid_to.is_(None))
+                                   .order_by(Unit.name)).all()
+        return [(u, None) for u in units]
+    return []
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>")
+@login_required
+@require("province.view")
+def form(scheme_code, period_code, unit_code):
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
+    return render(PAGE, **_page_context(scheme, period, unit, assessment, writer))
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/rows/<code>", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def save_row(scheme_code, period_code, unit_code, code):
+    """htmx: save one row; answer the row plus out-of-band totals and progress."""
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code,
+                                                        create=True)
+    row = scheme.by_code.get(code)
+    if row is None or writer is False or row not in _rows(scheme, period, writer):
+        abort(404)
+    form_data = _row_form(code)
+    status, errors, conflicts, saved = 200, {}, {}, {}
+    try:
+        svc.save_row(assessment, row, form_data, current_user, today(), period)
+        saved[code] = datetime.now()
+    except svc.RowErrors as exc:
+        status, errors = 422, {code: exc.errors}
+    except svc.Conflict as exc:
+        status, conflicts = 409, {code: exc.answer}
+    except svc.EntryError as exc:
+        status, errors = 409, {code: {"_": str(exc)}}
+    context = _page_context(scheme, period, unit, assessment, writer, errors=errors,
+                            typed={code: form_data} if status != 200 else {},
+                            conflicts=conflicts, saved=saved)
+    context["r"] = row
+    if not request.headers.get("HX-Request"):
+        if status == 200:
+            flash(f"Đã lưu chỉ tiêu {code}.", "success")
+            return redirect(url_for("entry.form", scheme_code=scheme.code,
+                                    period_code=period.code, unit_code=unit.code) + f"#row-{code}")
+        return render(PAGE, **context), status
+    body = render_block(PAGE, "row", **context) + render_block(PAGE, "summary", oob=True, **context)
+    main = next((m for m in context["mains"] if code in _leaf_codes(m)), None)
+    if main is not None:
+        body += render_block(PAGE, "subtotal", m=main, oob=True, **context)
+    return make_response(body, status)
+
+
+def _row_form(code: str) -> dict:
+    """The fields of one row, posted as <code>__<field> (so a whole section can post at once)."""
+    prefix = f"{code}__"
+    return {k[len(prefix):]: v for k, v in request.form.items() if k.startswith(prefix)}
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/sections/<main_code>",
+          methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def save_section(scheme_code, period_code, unit_code, main_code):
+    """Without JavaScript: a whole section posted at once; each row saved or reported."""
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code,
+                                                        create=True)
+    main = scheme.by_code.get(main_code)
+    if main is None or writer is False:
+        abort(404)
+    rows = [r for r in _rows(scheme, period, writer) if r.code in _leaf_codes(main)]
+    errors, typed, conflicts = {}, {}, {}
+    for row in rows:
+        data = _row_form(row.code)
+        if not data:
+            continue
+        try:
+            svc.save_row(assessment, row, data, current_user, today(), period)
+        except svc.RowErrors as exc:
+            errors[row.code], typed[row.code] = exc.errors, data
+        except svc.Conflict as exc:
+            conflicts[row.code], typed[row.code] = exc.answer, data
+        except svc.EntryError as exc:
+            errors[row.code] = {"_": str(exc)}
+            break
+    if errors or conflicts:
+        return render(PAGE, **_page_context(scheme, period, unit, assessment, writer, errors,
+                                            typed, conflicts)), 422
+    flash(f"Đã lưu mục {main.code}. {main.title}.", "success")
+    return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
+                            unit_code=unit.code) + f"#main-{main.code}")
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/check")
+@login_required
+@require("entry.own_unit")
+def check(scheme_code, period_code, unit_code):
+    """Kiểm tra trước khi nộp: what is missing, with links to the rows."""
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
+    context = _page_context(scheme, period, unit, assessment, writer)
+    return render("entry/check.html", **context)
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/submit", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def submit(scheme_code, period_code, unit_code):
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code,
+                                                        create=True)
+    if writer is False:
+        abort(404)
+    if request.form.get("confirm") != "1":
+        flash("Hãy đánh dấu ô xác nhận trước khi nộp.", "error")
+        return redirect(url_for("entry.check", scheme_code=scheme.code, period_code=period.code,
+                                unit_code=unit.code))
+    try:
+        svc.submit(assessment, _rows(scheme, period, writer), current_user, today())
+    except svc.EntryError as exc:
+        flash(f"Chưa nộp được: {exc}", "error")
+        return redirect(url_for("entry.check", scheme_code=scheme.code, period_code=period.code,
+                                unit_code=unit.code)), 303
+    flash("Đã nộp hồ sơ. Hồ sơ chuyển sang chờ thẩm định.", "success")
+    return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
+                            unit_code=unit.code))
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/withdraw", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def withdraw(scheme_code, period_code, unit_code):
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
+    if assessment is None or writer is False:
+        abort(404)
+    try:
+        svc.withdraw(assessment, current_user)
+        flash("Đã rút hồ sơ về để sửa. Nhớ nộp lại trước hạn.", "success")
+    except svc.EntryError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
+                            unit_code=unit.code))
