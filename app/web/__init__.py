@@ -1,6 +1,9 @@
 """The web layer: one blueprint per concern; shared rendering and error pages here."""
 from __future__ import annotations
 
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
 from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -35,6 +38,7 @@ def init_app(app) -> None:
         METHOD_LABELS=METHOD_LABELS,
     )
     app.jinja_env.filters["num"] = _number
+    app.jinja_env.filters["vn"] = _vietnam_time
 
     @app.context_processor
     def _province_context():
@@ -59,6 +63,16 @@ def _error_page(code, title, text):
     def handler(_error):
         return render_template("error.html", code=code, title=title, text=text), code
     return handler
+
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _vietnam_time(value, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    """Stored times are UTC; officials read Vietnam time."""
+    if value is None:
+        return "—"
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).strftime(fmt)
 
 
 def _number(value, digits: int = 2) -> str:

@@ -88,6 +88,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
     mains = [m for m in scheme.main if _leaf_codes(m) & codes]
     return {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
+        "base": {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code},
         "rows": rows, "mains": mains, "answers": answers, "evidence": evidence,
         "progress": svc.progress(rows, answers, evidence),
         "totals": svc.scores(scheme, answers),
@@ -184,7 +185,7 @@ def save_row(scheme_code, period_code, unit_code, code):
     status, errors, conflicts, saved = 200, {}, {}, {}
     try:
         svc.save_row(assessment, row, form_data, current_user, today(), period)
-        saved[code] = datetime.now()
+        saved[code] = datetime.utcnow()
     except svc.RowErrors as exc:
         status, errors = 422, {code: exc.errors}
     except svc.Conflict as exc:

@@ -42,6 +42,8 @@ def index():
     province = current_province()
     if province is None:
         return redirect(url_for("admin.provinces"))
+    if current_user.role == "unit_user":
+        return redirect(url_for("entry.index"))  # a unit's home is its open assessments
     periods = db.session.scalars(
         select(Period).where(Period.state == "open").order_by(Period.deadline)).all()
     counts = dict(db.session.execute(
