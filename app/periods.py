@@ -47,12 +47,13 @@ class PeriodId:
 
     @property
     def label(self) -> str:
-        return {
-            "year": f"Năm {self.year}",
-            "half_year": f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}",
-            "quarter": f"Quý {'I II III IV'.split()[self.index - 1]}/{self.year}",
-            "month": f"Tháng {self.index:02d}/{self.year}",
-        }[self.type]
+        if self.type == "year":
+            return f"Năm {self.year}"
+        if self.type == "half_year":
+            return f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}"
+        if self.type == "quarter":
+            return f"Quý {('I', 'II', 'III', 'IV')[self.index - 1]}/{self.year}"
+        return f"Tháng {self.index:02d}/{self.year}"
 
     def contains(self, other: PeriodId) -> bool:
         return self.start <= other.start and other.end <= self.end

@@ -156,7 +156,7 @@ class EvidenceStore:
         size = 0
         while chunk := stream.read(CHUNK):
             size += len(chunk)
-            if size > 10**12:
+            if size > self.max_bytes:
                 raise FileTooLarge(self.max_bytes)
             digest.update(chunk)
             _write_all(fd, chunk)

@@ -79,3 +79,9 @@ def test_admin_opens_a_period_in_the_ui(as_user):
                      follow_redirects=True)
     assert "Đã mở kỳ Năm 2026" in ok.get_data(as_text=True)
     assert "15/12/2026" in ok.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code, label", [("2022", "Năm 2022"), ("2022S2", "6 tháng cuối năm 2022"),
+                                         ("2022Q4", "Quý IV/2022"), ("202212", "Tháng 12/2022")])
+def test_labels(code, label):
+    assert periods.parse(code).label == label

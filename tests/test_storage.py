@@ -64,7 +64,8 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-CONTENT_TYPES = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+CONTENT_TYPES = (b'<?xml version="1.0"?>'
+                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
 
 
 def make_docx(extra: dict[str, bytes] | None = None) -> bytes:
@@ -249,8 +250,10 @@ def test_file_exactly_at_the_limit_is_accepted(tmp_path):
 def test_same_bytes_twice_are_stored_once(store):
     data = make_pdf()
     first = store.save(io.BytesIO(data))
+    inode = store.path(first.sha256).stat().st_ino
     second = store.save(FileStorage(io.BytesIO(data), filename="ban-sao.pdf"))
     assert first == second
+    assert store.path(first.sha256).stat().st_ino == inode  # found, not written again
     assert files_in(store.root) == [f"{first.sha256[:2]}/{first.sha256}"]
 
 

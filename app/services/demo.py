@@ -37,10 +37,19 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
                              unit.id if role == "unit_user" else None, password)
             opened = []
             for scheme in registry.schemes_of(code):
-                row, _ = open_period(registry, scheme.code, period, date.today())
-                opened.append(f"{scheme.code} {row.code}")
+                for period_code in _demo_periods(scheme, period):
+                    row, _ = open_period(registry, scheme.code, period_code, date.today())
+                    opened.append(f"{scheme.code} {row.code}")
             db.session.commit()
         yield f"{code}: {province.name}, {added} đơn vị mới; kỳ mở: {', '.join(opened)}"
+
+
+def _demo_periods(scheme, year: str) -> list[str]:
+    """The year; for a scheme reported at several period types, every period ending in December."""
+    if scheme.periods == ["year"]:
+        return [year]
+    from app.services.calendar_due import due_in_month
+    return [due.period.code for due in due_in_month(scheme, int(year), 12)]
 
 
 def _ensure_user(email, role, province_id, unit_id, password) -> None:

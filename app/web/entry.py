@@ -296,3 +296,32 @@ def withdraw(scheme_code, period_code, unit_code):
         flash(str(exc), "error")
     return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
                             unit_code=unit.code))
+
+
+@bp.route("/calendar/<scheme_code>")
+@login_required
+@require("province.view")
+def calendar(scheme_code):
+    """The province's reporting calendar for a scheme: per month, what is due, reported, late."""
+    from app.services.calendar_due import due_in_month
+    scheme = _scheme(scheme_code)
+    year = request.args.get("year", type=int) or today().year
+    opened = {p.code: p for p in db.session.scalars(select(Period).where(
+        Period.scheme_code == scheme.code))}
+    province_unit = db.session.scalar(select(Unit).where(Unit.type == "tinh"))
+    months = []
+    for month in range(1, 13):
+        cells = []
+        for due in due_in_month(scheme, year, month):
+            period = opened.get(due.period.code)
+            answers = {}
+            if period is not None and province_unit is not None:
+                answers = svc.answers_by_code(svc.get_assessment(scheme, period, province_unit))
+            reported = sum(1 for r in due.rows if svc.is_answered(answers.get(r.code)))
+            deadline = period.deadline if period else registry().calendar(scheme).deadline(due.period)
+            cells.append({"due": due, "period": period, "reported": reported,
+                          "deadline": deadline,
+                          "late": deadline < today() and reported < len(due.rows)})
+        months.append((month, cells))
+    return render("entry/calendar.html", scheme=scheme, year=year, months=months,
+                  unit=province_unit)
