@@ -1,6 +1,8 @@
 """Writing the audit trail, in the same transaction as the change it records."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_login import current_user
 
 from app.extensions import db
@@ -22,4 +24,6 @@ def _text(value):
         return None
     if isinstance(value, bool):
         return "có" if value else "không"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return str(value)
