@@ -26,8 +26,10 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import admin, auth, catalogue, entry, home, periods, units, user_import, users
-    for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry):
+    from app.web import (admin, auth, catalogue, entry, evidence, home, periods, units,
+                         user_import, users)
+    for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
+                   evidence):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 

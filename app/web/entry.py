@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, request,
+                   url_for)
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -80,7 +81,7 @@ def _rows(scheme, period, writer):
 
 
 def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
-                  conflicts=None, saved=None):
+                  conflicts=None, saved=None, evidence_errors=None):
     rows = _rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     evidence = svc.evidence_by_code(assessment)
@@ -96,6 +97,8 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         else "Bạn chỉ được xem hồ sơ này.",
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
+        "evidence_errors": evidence_errors or {},
+        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "previous": _previous(scheme, period, unit),
         "section_rows": {m.code: [r for r in rows if r.code in _leaf_codes(m)] for m in mains},
         "met": scoring.met,
@@ -192,18 +195,24 @@ def save_row(scheme_code, period_code, unit_code, code):
         status, conflicts = 409, {code: exc.answer}
     except svc.EntryError as exc:
         status, errors = 409, {code: {"_": str(exc)}}
-    context = _page_context(scheme, period, unit, assessment, writer, errors=errors,
-                            typed={code: form_data} if status != 200 else {},
-                            conflicts=conflicts, saved=saved)
-    context["r"] = row
     if not request.headers.get("HX-Request"):
         if status == 200:
             flash(f"Đã lưu chỉ tiêu {code}.", "success")
             return redirect(url_for("entry.form", scheme_code=scheme.code,
                                     period_code=period.code, unit_code=unit.code) + f"#row-{code}")
+    return row_response(scheme, period, unit, assessment, writer, row, status, errors=errors,
+                        typed={code: form_data} if status != 200 else {},
+                        conflicts=conflicts, saved=saved)
+
+
+def row_response(scheme, period, unit, assessment, writer, row, status=200, **extra):
+    """htmx: the row, plus out-of-band summary and subtotal; a whole page without htmx."""
+    context = _page_context(scheme, period, unit, assessment, writer, **extra)
+    context["r"] = row
+    if not request.headers.get("HX-Request"):
         return render(PAGE, **context), status
     body = render_block(PAGE, "row", **context) + render_block(PAGE, "summary", oob=True, **context)
-    main = next((m for m in context["mains"] if code in _leaf_codes(m)), None)
+    main = next((m for m in context["mains"] if row.code in _leaf_codes(m)), None)
     if main is not None:
         body += render_block(PAGE, "subtotal", m=main, oob=True, **context)
     return make_response(body, status)

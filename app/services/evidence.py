@@ -1,0 +1,136 @@
+"""Evidence use cases: attach a file or a link to an indicator, reuse, remove, who may read."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Assessment, Evidence, EvidenceLink
+from app.models.assessment import EDITABLE_STATES
+from app.services import audit
+from app.storage import EvidenceStore, MIME_TYPES
+
+MAX_NAME = 255
+
+
+@dataclass
+class EvidenceError(ValueError):
+    """Bad metadata or link, by field, in Vietnamese."""
+    errors: dict[str, str]
+
+
+def store() -> EvidenceStore:
+    root = current_app.config["UPLOAD_DIR"] + "/evidence"
+    return EvidenceStore(root, int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+def parse_meta(form) -> dict:
+    """Official-document details: number, date of issue, issuer, title (all optional)."""
+    errors = {}
+    meta = {k: (form.get(k) or "").strip() or None for k in ("doc_number", "issuer", "title")}
+    raw_date = (form.get("doc_date") or "").strip()
+    meta["doc_date"] = None
+    if raw_date:
+        try:
+            meta["doc_date"] = _parse_date(raw_date)
+        except ValueError:
+            errors["doc_date"] = "Ngày ban hành không hợp lệ: dùng dạng 31/12/2022."
+        else:
+            if meta["doc_date"] > date.today():
+                errors["doc_date"] = "Ngày ban hành không được sau hôm nay."
+    for key, limit, label in (("doc_number", 100, "Số hiệu"), ("issuer", 300, "Cơ quan ban hành"),
+                              ("title", 500, "Trích yếu")):
+        if meta[key] and len(meta[key]) > limit:
+            errors[key] = f"{label} dài quá {limit} ký tự."
+    if errors:
+        raise EvidenceError(errors)
+    return meta
+
+
+def _parse_date(text: str) -> date:
+    if "/" in text:
+        day, month, year = (int(p) for p in text.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def check_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+        raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
+                                    "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
+    return url
+
+
+def attach_file(assessment: Assessment, code: str, stream, filename: str, meta: dict,
+                user) -> tuple[Evidence, bool]:
+    """Store the bytes (once) and link them to the indicator. Returns (evidence, created).
+
+    The same bytes posted again by the unit return the existing record, now linked here too."""
+    stored = store().save(stream)  # raises StorageError subclasses, nothing kept on failure
+    evidence = db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
+                                                        Evidence.sha256 == stored.sha256))
+    created = evidence is None
+    if created:
+        evidence = Evidence(unit_id=assessment.unit_id, sha256=stored.sha256, kind=stored.kind,
+                            size=stored.size, filename=_clean_name(filename, stored.kind),
+                            uploaded_by_id=getattr(user, "id", None), **meta)
+        db.session.add(evidence)
+        db.session.flush()
+    link(assessment, code, evidence, user)
+    return evidence, created
+
+
+def attach_url(assessment: Assessment, code: str, url: str, meta: dict, user) -> Evidence:
+    url = check_url(url)
+    evidence = db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
+                                                        Evidence.url == url))
+    if evidence is None:
+        evidence = Evidence(unit_id=assessment.unit_id, kind="link", url=url,
+                            uploaded_by_id=getattr(user, "id", None), **meta)
+        db.session.add(evidence)
+        db.session.flush()
+    link(assessment, code, evidence, user)
+    return evidence
+
+
+def link(assessment: Assessment, code: str, evidence: Evidence, user) -> EvidenceLink:
+    existing = db.session.scalar(select(EvidenceLink).where(
+        EvidenceLink.assessment_id == assessment.id, EvidenceLink.code == code,
+        EvidenceLink.evidence_id == evidence.id))
+    if existing is not None:
+        return existing
+    created = EvidenceLink(assessment_id=assessment.id, code=code, evidence_id=evidence.id)
+    db.session.add(created)
+    audit.record("evidence.add", assessment=assessment, code=code, field="evidence",
+                 new=evidence.label, user=user)
+    return created
+
+
+def unlink(assessment: Assessment, link_row: EvidenceLink, user) -> None:
+    """Removing is allowed while the assessment is a draft (or returned); it is recorded."""
+    if assessment.state not in EDITABLE_STATES:
+        raise EvidenceError({"_": "Hồ sơ đã nộp: không gỡ được tài liệu kiểm chứng."})
+    audit.record("evidence.remove", assessment=assessment, code=link_row.code, field="evidence",
+                 old=link_row.evidence.label, user=user)
+    db.session.delete(link_row)
+
+
+def reusable(assessment: Assessment) -> list[Evidence]:
+    """The unit's evidence from any period (a five-year plan backs several years)."""
+    return db.session.scalars(select(Evidence).where(Evidence.unit_id == assessment.unit_id)
+                              .order_by(Evidence.uploaded_at.desc())).all()
+
+
+def _clean_name(filename: str, kind: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"tai-lieu.{kind}"
+    return name[:MAX_NAME]
+
+
+def mime_of(evidence: Evidence) -> str:
+    return MIME_TYPES.get(evidence.kind, "application/octet-stream")
