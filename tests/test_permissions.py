@@ -28,7 +28,11 @@ def _url(app, rule):
             "user_id": _spare_user(),
             "period_id": db.session.scalar(select(Period.id)),
             "code": "dienbien-so-2022",
+            "scheme_code": "dienbien-so-2022", "period_code": "2022",
+            "unit_code": "dienbien.so-tttt", "main_code": "1", "link_id": 1, "evidence_id": 1,
         }
+        if "scheme_code" in rule.arguments:
+            ids["code"] = "1.1"  # an indicator of the scheme
     return rule.rule.replace("<int:", "<").format(**{}) if not rule.arguments else \
         _fill(rule.rule, ids)
 
