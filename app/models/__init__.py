@@ -5,7 +5,10 @@ from app.models.evidence import Evidence, EvidenceLink
 from app.models.period import Period
 from app.models.province import Province, ProvincePlugin
 from app.models.unit import Unit
+from app.models.unit_work import MonthlyReport, OfficeAssignment, Participation
 from app.models.user import User
+from app.models.workflow import ApiToken, AppraiserScope, Notification, Publication, Question
 
-__all__ = ["Answer", "Assessment", "AuditEvent", "Evidence", "EvidenceLink", "Period",
-           "Province", "ProvincePlugin", "Unit", "User"]
+__all__ = ["Answer", "ApiToken", "AppraiserScope", "Assessment", "AuditEvent", "Evidence",
+           "EvidenceLink", "MonthlyReport", "Notification", "OfficeAssignment", "Participation",
+           "Period", "Province", "ProvincePlugin", "Publication", "Question", "Unit", "User"]

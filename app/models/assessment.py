@@ -34,6 +34,9 @@ class Assessment(TenantMixin, db.Model):
     submitted_at: Mapped[datetime | None]
     # An admin may re-open an assessment after the deadline; the reason is in the audit trail.
     reopened_until: Mapped[datetime | None]
+    # Set when an appraiser first records a score: from then on the unit cannot withdraw.
+    appraisal_started_at: Mapped[datetime | None]
+    appraised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     period: Mapped[Period] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -60,6 +63,14 @@ class Answer(TenantMixin, db.Model):
     not_assessed_reason: Mapped[str | None] = mapped_column(Text)
     explanation: Mapped[str | None] = mapped_column(Text)  # giải trình
     no_evidence_reason: Mapped[str | None] = mapped_column(Text)
+    # Appraisal (thẩm định): the council's score and comment for this indicator.
+    appraised_score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    appraisal_comment: Mapped[str | None] = mapped_column(Text)
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    appraised_at: Mapped[datetime | None]
+    # One indicator re-opened after appraisal, on request, without re-opening the assessment.
+    reopened_at: Mapped[datetime | None]
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
