@@ -42,3 +42,13 @@ def chiso_units() -> list[dict]:
 @hookspec(firstresult=True)
 def chiso_calendar(scheme: Scheme) -> Calendar | None:
     """Reporting calendar of one of the plugin's schemes: its period types and the deadline of a period. Answer None for another plugin's scheme."""
+
+
+@hookspec
+def chiso_history() -> list[dict]:
+    """Published results from before the platform, imported by `provinces setup`: dicts with scheme, period, unit (code), scores ({indicator code: points}) and optionally rank."""
+
+
+@hookspec
+def chiso_demo() -> dict:
+    """Demo extras for `flask demo`: e.g. {"office_assignments": [{unit, scheme, code, lead, coordinating}]}, shown so that every page has something real."""

@@ -112,6 +112,14 @@ class Registry:
         record = self.plugin(code)
         return list(self._call_one(record.name, "chiso_units") or []) if record else []
 
+    def history(self, code: str) -> list[dict]:
+        record = self.plugin(code)
+        return list(self._call_one(record.name, "chiso_history") or []) if record else []
+
+    def demo(self, code: str) -> dict:
+        record = self.plugin(code)
+        return dict(self._call_one(record.name, "chiso_demo") or {}) if record else {}
+
     def schemes_of(self, plugin_code: str) -> list[Scheme]:
         return [s for s in self.schemes.values() if s.plugin == plugin_code]
 

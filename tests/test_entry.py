@@ -69,7 +69,7 @@ def test_not_assessed_needs_a_reason(app, as_user):
 
 def test_not_assessed_is_refused_where_the_scheme_does_not_allow_it(app, as_user):
     client = as_user("unit_user", "thanhhoa")
-    url = "/assessments/thanhhoa-huyen-2022/2022/394"
+    url = "/assessments/thanhhoa-huyen-2022/2023/394"
     save(client, "1.1", url=url, value="1", not_assessed="1", not_assessed_reason="x")
     assert answer(app, "1.1", "thanhhoa").not_assessed is False
 
@@ -118,7 +118,7 @@ def test_unit_user_cannot_open_another_units_assessment(as_user):
     assert client.get("/assessments/dienbien-so-2022/2022/dienbien.so-y-te").status_code == 404
     assert save(client, "1.1", url="/assessments/dienbien-so-2022/2022/dienbien.so-y-te",
                 value="1").status_code == 404
-    assert client.get("/assessments/thanhhoa-huyen-2022/2022/394").status_code == 404
+    assert client.get("/assessments/thanhhoa-huyen-2022/2023/394").status_code == 404
 
 
 def _complete(client, app):

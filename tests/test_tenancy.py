@@ -43,7 +43,7 @@ def test_tenant_query_without_a_province_is_refused(ctx):
     with pytest.raises(tenancy.TenancyError):
         db.session.scalars(select(Period)).all()
     with tenancy.unscoped():  # explicit: every province
-        assert db.session.scalar(select(func.count()).select_from(Period)) == 8  # 4 for Yên Bái's KPIs
+        assert db.session.scalar(select(func.count()).select_from(Period)) == 9  # 4 KPI periods; Thanh Hóa 2022 (history) and 2023
 
 
 def test_new_rows_are_stamped_with_the_current_province(ctx):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app import tenancy
 from app.extensions import db
-from app.models import Unit, User
+from app.models import OfficeAssignment, Period, Publication, Unit, User
 from app.models.user import ROLE_LABELS
 from app.plugins import Registry
 from app.services.periods import open_period
@@ -36,6 +36,7 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
                 _ensure_user(demo_email(role, code), role, province.id,
                              unit.id if role == "unit_user" else None, password)
             opened = []
+            _office_assignments(registry.demo(code))
             for scheme in registry.schemes_of(code):
                 for period_code in _demo_periods(scheme, period):
                     row, _ = open_period(registry, scheme.code, period_code, date.today())
@@ -45,11 +46,27 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
 
 
 def _demo_periods(scheme, year: str) -> list[str]:
-    """The year; for a scheme reported at several period types, every period ending in December."""
+    """The year (the next one where the year's results are already published history); for a
+    scheme reported at several period types, every period ending in December."""
     if scheme.periods == ["year"]:
-        return [year]
+        published = db.session.scalar(select(Period.id).join(Publication).where(
+            Period.scheme_code == scheme.code, Period.code == year))
+        return [str(int(year) + 1) if published else year]
     from app.services.calendar_due import due_in_month
     return [due.period.code for due in due_in_month(scheme, int(year), 12)]
+
+
+def _office_assignments(demo: dict) -> None:
+    for item in demo.get("office_assignments", []):
+        unit = db.session.scalar(select(Unit).where(Unit.code == item["unit"],
+                                                    Unit.valid_to.is_(None)))
+        exists = unit is not None and db.session.scalar(select(OfficeAssignment.id).where(
+            OfficeAssignment.unit_id == unit.id, OfficeAssignment.scheme_code == item["scheme"],
+            OfficeAssignment.code == item["code"]))
+        if unit is not None and not exists:
+            db.session.add(OfficeAssignment(unit_id=unit.id, scheme_code=item["scheme"],
+                                            code=item["code"], lead=item["lead"],
+                                            coordinating="\n".join(item["coordinating"])))
 
 
 def _ensure_user(email, role, province_id, unit_id, password) -> None:

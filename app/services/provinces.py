@@ -9,6 +9,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import Province, ProvincePlugin, Unit
 from app.plugins import Registry
+from app.services.history import load_history
 
 
 class SetupError(ValueError):
@@ -33,6 +34,7 @@ def setup_province(registry: Registry, code: str) -> tuple[Province, int]:
             province.plugins.append(ProvincePlugin(plugin_code=code, enabled=True))
     with tenancy.scoped(province.id):
         added = load_units(province, registry.units(code))
+        load_history(registry, code)
     db.session.commit()
     return province, added
 

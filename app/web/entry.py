@@ -102,7 +102,16 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "previous": _previous(scheme, period, unit),
         "section_rows": {m.code: [r for r in rows if r.code in _leaf_codes(m)] for m in mains},
         "met": scoring.met,
+        "offices": _office_assignments(scheme, unit),
     }
+
+
+def _office_assignments(scheme, unit) -> dict:
+    """The unit's own split of indicators between its offices: code → OfficeAssignment."""
+    from app.models import OfficeAssignment
+    rows = db.session.scalars(select(OfficeAssignment).where(
+        OfficeAssignment.unit_id == unit.id, OfficeAssignment.scheme_code == scheme.code))
+    return {row.code: row for row in rows}
 
 
 def _leaf_codes(row) -> set[str]:

@@ -1,0 +1,53 @@
+"""Published results from before the platform (Yên Định 2022) and the plugins' demo extras."""
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Assessment, OfficeAssignment, Period, Unit
+from app.plugins import Registry
+from tests.conftest import province_id
+
+
+def test_hook_chiso_history():
+    history = Registry().discover().history("thanhhoa")
+    assert len(history) == 1
+    item = history[0]
+    assert (item["scheme"], item["period"], item["unit"], item["rank"]) == \
+        ("thanhhoa-huyen-2022", "2022", "394", 5)
+    assert Decimal(str(item["scores"]["6"])) == Decimal("184.08")
+
+
+def test_hook_chiso_demo():
+    demo = Registry().discover().demo("thanhhoa")
+    first = demo["office_assignments"][0]
+    assert first["unit"] == "394" and first["lead"] == "Văn phòng HĐND-UBND"
+    assert Registry().discover().demo("dienbien") == {}
+
+
+def test_yen_dinh_2022_is_a_published_assessment_and_2023_is_open(app):
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        period = db.session.scalar(select(Period).where(Period.code == "2022"))
+        assessment = db.session.scalar(select(Assessment).where(Assessment.period_id == period.id))
+        assert period.state == "locked" and assessment.state == "published"
+        assert assessment.unit.name == "Huyện Yên Định"
+        total = sum(a.appraised_score for a in assessment.answers)
+        assert total == Decimal("891.195")
+        assert db.session.scalar(select(Period.state).where(Period.code == "2023")) == "open"
+
+
+def test_form_shows_last_years_appraised_score_and_the_offices(as_user):
+    page = as_user("unit_user", "thanhhoa").get("/assessments/thanhhoa-huyen-2022/2023/394")
+    html = page.get_data(as_text=True)
+    assert "Kỳ trước (Năm 2022)" in html and "điểm thẩm định <strong>15</strong>" in html  # 1.4: 15/20
+    assert "Chủ trì: <strong>Văn phòng HĐND-UBND</strong>" in html
+
+
+def test_office_assignments_are_loaded_once(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        unit = db.session.scalar(select(Unit).where(Unit.code == "394"))
+        rows = db.session.scalars(select(OfficeAssignment).where(OfficeAssignment.unit_id == unit.id)).all()
+    assert len(rows) == 63
