@@ -49,9 +49,54 @@
     }
   });
 
+  // The session ended while the form was open: say so once, keep what was typed, and offer to
+  // save the rows that did not save after the user has logged in again in another tab.
+  function sessionExpired(row) {
+    if (row) { row.classList.add("unsaved"); }
+    var box = document.getElementById("session-expired");
+    if (!box || box.childElementCount) { return; }
+    var panel = document.createElement("div");
+    panel.className = "flash flash-error";
+    panel.setAttribute("role", "alert");
+    panel.appendChild(document.createTextNode("Phiên đăng nhập đã hết, các ô vừa nhập chưa được lưu nhưng vẫn còn trên trang. "));
+    var link = document.createElement("a");
+    link.href = "/login";
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "Đăng nhập lại (mở thẻ mới)";
+    panel.appendChild(link);
+    panel.appendChild(document.createTextNode(", rồi bấm "));
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button small";
+    retry.textContent = "Lưu lại các ô chưa lưu";
+    retry.addEventListener("click", function () {
+      // The new session has a new CSRF token: fetch it, then resend the rows that did not save.
+      fetch("/csrf-token", {credentials: "same-origin", headers: {"HX-Request": "true"}})
+        .then(function (answer) { return answer.ok ? answer.json() : Promise.reject(answer); })
+        .then(function (data) {
+          document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": data.token}));
+          document.querySelectorAll(".entry-row.unsaved").forEach(function (pending) {
+            pending.classList.remove("unsaved");
+            htmx.trigger(pending, "change");
+          });
+          box.textContent = "";
+        })
+        .catch(function () {
+          retry.textContent = "Bạn chưa đăng nhập lại — đăng nhập ở thẻ mới rồi bấm lại";
+        });
+    });
+    panel.appendChild(retry);
+    box.appendChild(panel);
+  }
+
   // Errors htmx does not swap (a request too large for the server, a lost connection).
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
+    if (status === 401) {
+      sessionExpired(event.detail.elt.closest && event.detail.elt.closest(".entry-row"));
+      return;
+    }
     var text = status === 413 ? "Tệp quá lớn, máy chủ từ chối nhận." :
       status === 401 ? "Phiên đăng nhập đã hết: đăng nhập lại ở thẻ khác rồi lưu lại." :
       "Chưa lưu được (lỗi " + status + "). Dữ liệu bạn nhập vẫn còn trên trang; hãy thử lại.";

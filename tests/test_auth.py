@@ -113,3 +113,32 @@ def test_english_interface_on_request(client, as_user):
     client.post("/language", data={"lang": "en"})
     page = client.get("/").get_data(as_text=True)
     assert "Overview" in page and "Log out" in page and '<html lang="en">' in page
+
+
+def test_htmx_save_after_the_session_ended_gets_401_not_the_login_page(client):
+    response = client.post("/assessments/dienbien-so-2022/2022/dienbien.so-tttt/rows/1.1",
+                           data={"1.1__value": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 401 and "Phiên đăng nhập đã hết" in response.get_data(as_text=True)
+    page = client.get("/assessments")
+    assert page.status_code == 302 and "next=/assessments" in page.headers["Location"]
+
+
+def test_open_form_can_save_after_logging_in_again(database_url, tmp_path):
+    """After a new login the open page fetches its new CSRF token and the typed values save."""
+    client = _csrf_app(database_url, tmp_path).test_client()
+
+    def log_in():
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"email": demo("unit_user", "dienbien"),
+                                    "password": "chiso-demo-2022", "csrf_token": token})
+    log_in()
+    client.get("/assessments/dienbien-so-2022/2022/dienbien.so-tttt")
+    client.delete_cookie("session")  # the session expires; the page stays open
+    url = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt/rows/1.1"
+    assert client.post(url, data={"1.1__value": "1"}, headers={"HX-Request": "true"}).status_code == 401
+    log_in()  # in another tab
+    fresh = client.get("/csrf-token").get_json()["token"]
+    saved = client.post(url, data={"1.1__value": "1"},
+                        headers={"HX-Request": "true", "X-CSRFToken": fresh})
+    assert saved.status_code == 200 and "Đã lưu lúc" in saved.get_data(as_text=True)

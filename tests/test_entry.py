@@ -200,3 +200,24 @@ def test_unit_home_lists_open_assessments_with_deadline_and_progress(as_user):
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "Hồ sơ đánh giá đang mở" in page and "Sở Thông tin và Truyền thông" in page
     assert "1/35" in page and "còn" in page
+
+
+def test_admin_reopens_a_late_assessment_with_a_reason(app, as_user):
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == "dienbien-so-2022"))
+        period.deadline = date.today() - timedelta(days=2)
+        db.session.commit()
+    admin = as_user("province_admin", "dienbien")
+    assert "Mở lại hồ sơ cho đơn vị" in admin.get(FORM).get_data(as_text=True)
+    missing = admin.post(f"{FORM}/reopen", data={"reason": "", "until": date.today().isoformat()})
+    assert missing.status_code == 422 and "Vui lòng ghi lý do mở lại" in missing.get_data(as_text=True)
+    admin.post(f"{FORM}/reopen", data={"reason": "Đơn vị bị mất điện ngày nộp",
+                                       "until": (date.today() + timedelta(days=3)).isoformat()})
+    assert save(admin, "1.1", value="1").status_code == 200
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.reopen"))
+        assert event.reason == "Đơn vị bị mất điện ngày nộp"
+    unit_user = app.test_client()
+    from tests.conftest import demo, login
+    login(unit_user, demo("unit_user", "dienbien"))
+    assert unit_user.post(f"{FORM}/reopen", data={"reason": "x"}).status_code == 403

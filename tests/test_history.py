@@ -51,3 +51,15 @@ def test_office_assignments_are_loaded_once(app):
         unit = db.session.scalar(select(Unit).where(Unit.code == "394"))
         rows = db.session.scalars(select(OfficeAssignment).where(OfficeAssignment.unit_id == unit.id)).all()
     assert len(rows) == 63
+
+
+def test_office_progress_page(as_user):
+    client = as_user("unit_user", "thanhhoa")
+    client.post("/assessments/thanhhoa-huyen-2022/2023/394/rows/1.1",
+                data={"1.1__value": "1"}, headers={"HX-Request": "true"})
+    page = client.get("/assessments/thanhhoa-huyen-2022/2023/394/offices").get_data(as_text=True)
+    assert "Tiến độ theo phòng, ban" in page and "Văn phòng HĐND-UBND" in page
+    assert "1/" in page
+    other = as_user("province_admin", "thanhhoa").get(
+        "/assessments/thanhhoa-huyen-2022/2023/380/offices")  # no offices assigned there
+    assert other.status_code == 404

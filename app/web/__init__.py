@@ -26,10 +26,10 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import (admin, auth, catalogue, entry, evidence, home, periods, units,
-                         user_import, users)
+    from app.web import (admin, auth, catalogue, entry, evidence, home, offices, periods, reopen,
+                         units, user_import, users)
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
-                   evidence):
+                   evidence, offices, reopen):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 
@@ -56,6 +56,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
+        if request.headers.get("HX-Request") and not current_user.is_authenticated:
+            # The session ended under an open form: the page offers to log in and save again.
+            return "Phiên đăng nhập đã hết.", 401
         return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
                                text="Mã bảo vệ biểu mẫu (CSRF) không hợp lệ hoặc đã hết hạn. "
                                     "Hãy tải lại trang và thử lại; dữ liệu đã lưu không bị mất."), 400

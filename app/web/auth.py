@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -17,6 +17,15 @@ bp = Blueprint("auth", __name__)
 
 
 def init_login(app) -> None:
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # htmx saves get a 401 the page can act on (the typed values stay where they are);
+        # a page request goes to the login form and comes back afterwards.
+        if request.headers.get("HX-Request"):
+            return "Phiên đăng nhập đã hết.", 401
+        flash("Vui lòng đăng nhập để tiếp tục.", "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
     @login_manager.user_loader
     def load_user(user_id: str):
         ident, _, token = user_id.partition(":")
@@ -90,3 +99,13 @@ def language():
     """Switch the interface language (Vietnamese by default, English available)."""
     session["lang"] = "en" if request.form.get("lang") == "en" else "vi"
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/csrf-token")
+@login_required
+def csrf_token():
+    """A page left open while the session expired asks for its new token after a new login."""
+    from flask_wtf.csrf import generate_csrf
+    response = jsonify({"token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
