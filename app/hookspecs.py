@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from app.calendar import Calendar
@@ -52,3 +53,8 @@ def chiso_history() -> list[dict]:
 @hookspec
 def chiso_demo() -> dict:
     """Demo extras for `flask demo`: e.g. {"office_assignments": [{unit, scheme, code, lead, coordinating}]}, shown so that every page has something real."""
+
+
+@hookspec
+def chiso_scoring_methods() -> dict[str, Callable]:
+    """Scoring methods of the plugin's own, for catalogue rows whose `method` names them: {name: fn(row, entry) -> Decimal | None}, given the catalogue Row and the unit's app.scoring.Entry; None means no score can be proposed, and the core keeps a result within 0..max. Called once at start-up; a name the core already has (ratio, boolean, relative, inverse, manual, target, monitor) or another plugin already gave makes this plugin broken."""

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     "entry.any_unit": ("Nhập số liệu cho mọi đơn vị của tỉnh", frozenset({PA})),
     "entry.own_unit": ("Nhập số liệu của đơn vị mình", frozenset({PA, UU})),
     "appraisal.do": ("Thẩm định hồ sơ đã nộp", frozenset({AP})),
+    "appraisal.review": ("Xem hàng đợi thẩm định; mở lại một chỉ tiêu đã thẩm định",
+                         frozenset({PA, AP})),
     "results.view": ("Xem kết quả đã công bố và bảng điều khiển", frozenset({SA, PA, AP, UU, VW})),
 }
 

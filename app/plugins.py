@@ -8,6 +8,7 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
@@ -15,7 +16,7 @@ import pluggy
 
 from app import hookspecs
 from app.catalogue.loader import CatalogueError, load_scheme
-from app.catalogue.model import Scheme
+from app.catalogue.model import METHODS, Scheme
 
 ENTRY_POINT_GROUP = "chiso.plugins"
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
         self.schemes: dict[str, Scheme] = {}
+        self.scoring_methods: dict[str, Callable] = {}  # plugins' own methods, by name
 
     # -- discovery -------------------------------------------------------------------------
     def discover(self, extra: list | None = None) -> Registry:
@@ -82,6 +84,7 @@ class Registry:
             for scheme in schemes:
                 if scheme.code in self.schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
+            methods = self._scoring_methods(name)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
@@ -90,7 +93,22 @@ class Registry:
         for scheme in schemes:
             self.schemes[scheme.code] = scheme
         record.schemes = [s.code for s in schemes]
+        self.scoring_methods.update(methods)
         self.records[name] = record
+
+    def _scoring_methods(self, name: str) -> dict[str, Callable]:
+        """The plugin's own scoring methods, refused when a name is taken."""
+        methods = self._call_one(name, "chiso_scoring_methods") or {}
+        if not isinstance(methods, dict):
+            raise TypeError("chiso_scoring_methods phải trả về dict {tên: hàm}")
+        for method, function in methods.items():
+            if not isinstance(method, str) or not callable(function):
+                raise TypeError(f"phương pháp chấm «{method}» phải là tên (str) gắn với một hàm")
+            if method in METHODS:
+                raise ValueError(f"phương pháp chấm «{method}» trùng phương pháp có sẵn")
+            if method in self.scoring_methods:
+                raise ValueError(f"phương pháp chấm «{method}» đã có plugin khác khai báo")
+        return dict(methods)
 
     def _call_one(self, name: str, hook: str, **kwargs):
         """Call one plugin's implementation of a registration hook (None if it has none)."""

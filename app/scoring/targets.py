@@ -27,6 +27,7 @@ class Missing:
     title: str
     threshold: float | int | str
     value: Decimal | None
+    measure: str | None = None
 
 
 @dataclass
@@ -64,7 +65,7 @@ def missing_targets(scheme: Scheme, level: str, unit_type: str,
     for row in targets_for(scheme, level, unit_type):
         value = values.get(row.code)
         if not met(row, value, unit_type):  # None (no value) is not met either
-            result.append(Missing(row.code, row.title, row.targets[unit_type], value))
+            result.append(Missing(row.code, row.title, row.targets[unit_type], value, row.measure))
     return result
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import scoring
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
-from app.models import Answer, Assessment, EvidenceLink, Period, Unit
+from app.models import Answer, Assessment, EvidenceLink, Period, Question, Unit
 from app.models.assessment import EDITABLE_STATES
 from app.services import audit
 from app.services.numbers import parse_number
@@ -82,10 +82,14 @@ def evidence_by_code(assessment: Assessment | None) -> dict[str, list[EvidenceLi
 
 
 # -- editability ----------------------------------------------------------------------------
-def edit_block(assessment: Assessment | None, period: Period, today: date) -> str | None:
-    """Why the assessment cannot be edited now, in Vietnamese; None when it can."""
+def edit_block(assessment: Assessment | None, period: Period, today: date,
+               code: str | None = None) -> str | None:
+    """Why the assessment (or, with ``code``, that row) cannot be edited now, in Vietnamese;
+    None when it can."""
     if period.state != "open":
         return "Kỳ báo cáo đã khóa."
+    if assessment is not None and assessment.state == "returned":
+        return _returned_block(assessment, today, code)
     if assessment is not None and assessment.state not in EDITABLE_STATES:
         return f"Hồ sơ {assessment.state_label.lower()}: không sửa được nữa."
     reopened = assessment is not None and assessment.reopened_until is not None \
@@ -93,6 +97,30 @@ def edit_block(assessment: Assessment | None, period: Period, today: date) -> st
     if today > period.deadline and not reopened:
         return f"Đã quá hạn nộp {period.deadline:%d/%m/%Y}. Liên hệ quản trị tỉnh để được mở lại."
     return None
+
+
+def _returned_block(assessment: Assessment, today: date, code: str | None) -> str | None:
+    """A returned assessment opens only its questioned and re-opened rows, whatever the
+    period's deadline; the assessment as a whole goes back through «Nộp lại»."""
+    if code is None:
+        return ("Hồ sơ được trả lại để giải trình: chỉ sửa được các chỉ tiêu được hỏi hoặc được "
+                "mở lại, rồi bấm «Nộp lại sau giải trình».")
+    if code in editable_codes(assessment, today):
+        return None
+    return (f"Chỉ tiêu {code} không nằm trong yêu cầu giải trình hoặc đã quá hạn trả lời: "
+            "không sửa được.")
+
+
+def editable_codes(assessment: Assessment | None, today: date) -> set[str]:
+    """The rows a returned assessment lets the unit edit: those questioned in the current round
+    whose answer-by date has not passed, and those re-opened after appraisal."""
+    if assessment is None or assessment.state != "returned":
+        return set()
+    asked = db.session.scalars(select(Question.code).where(
+        Question.assessment_id == assessment.id, Question.answer_by >= today,
+        Question.asked_at >= assessment.submitted_at)).all()
+    reopened = {a.code for a in assessment.answers if a.reopened_at is not None}
+    return set(asked) | reopened
 
 
 # -- saving one row -------------------------------------------------------------------------
@@ -157,7 +185,7 @@ def parse_row(row: Row, form: dict) -> dict:
 def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
              period: Period) -> Answer:
     """Store one row, or raise RowErrors / Conflict / EntryError. One transaction, audited."""
-    blocked = edit_block(assessment, period, today)
+    blocked = edit_block(assessment, period, today, row.code)
     if blocked:
         raise EntryError(blocked)
     values = parse_row(row, form)
@@ -253,6 +281,8 @@ def withdraw(assessment: Assessment, user) -> None:
     """The unit takes its submission back while no appraiser has started."""
     if assessment.state != "submitted":
         raise EntryError("Chỉ rút lại được hồ sơ đã nộp và chưa thẩm định.")
+    if assessment.appraisal_started_at is not None:
+        raise EntryError("Thẩm định viên đã bắt đầu thẩm định hồ sơ: không rút lại được nữa.")
     assessment.state = "draft"
     assessment.submitted_at = None
     audit.record("assessment.withdraw", assessment=assessment, field="state", old="submitted",

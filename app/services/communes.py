@@ -42,7 +42,7 @@ def is_commune_scheme(scheme: Scheme) -> bool:
 
 
 # -- units --------------------------------------------------------------------------------
-def _valid_in(year: int):
+def valid_in(year: int):
     start, end = date(year, 1, 1), date(year, 12, 31)
     return and_((Unit.valid_from.is_(None)) | (Unit.valid_from <= end),
                 (Unit.valid_to.is_(None)) | (Unit.valid_to >= start))
@@ -51,7 +51,7 @@ def _valid_in(year: int):
 def communes(scheme: Scheme, year: int) -> list[Unit]:
     """Every unit of the scheme's types that existed during the year, in official code order."""
     return list(db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
-                                                      _valid_in(year)).order_by(Unit.code)))
+                                                      valid_in(year)).order_by(Unit.code)))
 
 
 def participants(scheme: Scheme, year: int) -> list[Unit]:
@@ -64,6 +64,11 @@ def participants(scheme: Scheme, year: int) -> list[Unit]:
 def participant_ids(scheme: Scheme, year: int) -> set[int]:
     return set(db.session.scalars(select(Participation.unit_id).where(
         Participation.scheme_code == scheme.code, Participation.year == year)))
+
+
+def find_district(code: str, year: int) -> Unit | None:
+    return db.session.scalars(select(Unit).where(Unit.code == code, Unit.type == "huyen",
+                                                 valid_in(year))).first()
 
 
 def district_of(unit: Unit) -> Unit | None:
@@ -302,10 +307,12 @@ def report_state(scheme: Scheme, unit: Unit, month: PeriodId, today: date) -> Re
     return ReportState(month, due_day, _reports(scheme, month, [unit]).get(unit.id), today)
 
 
-def history(scheme: Scheme, unit: Unit) -> list[MonthlyReport]:
-    return list(db.session.scalars(select(MonthlyReport).where(
+def history(scheme: Scheme, unit: Unit) -> list[tuple[MonthlyReport, dict]]:
+    """The unit's reports, latest month first, each with its snapshot read back."""
+    found = db.session.scalars(select(MonthlyReport).where(
         MonthlyReport.scheme_code == scheme.code, MonthlyReport.unit_id == unit.id)
-        .order_by(MonthlyReport.period_code.desc())))
+        .order_by(MonthlyReport.period_code.desc()))
+    return [(report, json.loads(report.data)) for report in found]
 
 
 def _check_sendable(period: Period | None, year: int, today: date) -> PeriodId:

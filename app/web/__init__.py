@@ -26,10 +26,10 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import (admin, auth, catalogue, entry, evidence, home, offices, periods, reopen,
-                         units, user_import, users)
+    from app.web import (admin, auth, catalogue, communes, entry, evidence, home, offices,
+                         periods, reopen, units, user_import, users)
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
-                   evidence, offices, reopen):
+                   evidence, offices, reopen, communes):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 

@@ -17,8 +17,10 @@ from app.models import Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import assessments as svc
+from app.services.communes import is_commune_scheme, participants
 from app.tenancy import get_or_404
 from app.web import registry, render
+from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
 
 bp = Blueprint("entry", __name__)
@@ -148,7 +150,7 @@ def index():
         scheme = schemes.get(period.scheme_code)
         if scheme is None:
             continue
-        for unit, writer in _units_for(scheme):
+        for unit, writer in _units_for(scheme, period):
             assessment = svc.get_assessment(scheme, period, unit)
             rows = svc.visible_rows(scheme, period, writer)
             if not rows:
@@ -157,16 +159,21 @@ def index():
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
+    for notice in entry_notices(open_periods, schemes):  # links to the commune scheme's pages
+        flash(notice, "info")
     return render("entry/index.html", items=items[:300], total=len(items), province=province)
 
 
-def _units_for(scheme):
+def _units_for(scheme, period):
     """(assessed unit, writing agency) pairs the current user fills for a scheme."""
     if current_user.role == "unit_user" and current_user.unit is not None:
         unit = svc.assessed_unit(scheme, current_user.unit)
         if unit is None:
             return []
         return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
+    if current_user.role == "province_admin" and is_commune_scheme(scheme):
+        # Only the communes marked as taking part that year, not all 173 of the province.
+        return [(u, None) for u in participants(scheme, period.ident.year)]
     if current_user.role == "province_admin":
         units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
                                                       Unit.valid_to.is_(None))
