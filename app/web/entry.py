@@ -346,7 +346,8 @@ def calendar(scheme_code):
             deadline = period.deadline if period else registry().calendar(scheme).deadline(due.period)
             cells.append({"due": due, "period": period, "reported": reported,
                           "deadline": deadline,
-                          "late": deadline < today() and reported < len(due.rows)})
+                          "late": period is not None and deadline < today()
+                          and reported < len(due.rows)})
         months.append((month, cells))
     return render("entry/calendar.html", scheme=scheme, year=year, months=months,
                   unit=province_unit)

@@ -1,0 +1,512 @@
+"""Appraisal (thẩm định): scores, questions to the unit and its replies, returning and
+resubmitting, re-opening one indicator, the history in Vietnamese, and deadline reminders.
+
+Every change is audited and its notifications queued in the same transaction as the change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app import tenancy
+from app.catalogue.model import Row, Scheme
+from app.extensions import db
+from app.models import (Answer, AppraiserScope, Assessment, AuditEvent, Notification, Period,
+                        Province, Question, User)
+from app.models.assessment import STATE_LABELS
+from app.services import assessments as svc
+from app.services import audit
+from app.services.notifications import notify, role_users, unit_users
+from app.services.numbers import parse_number
+
+TEXT_LIMIT = 5000
+ANSWER_DAYS = 7  # default time a unit gets to answer a question
+REMINDER_DAYS = 3  # "the deadline is three days away"
+QUEUE_STATES = ("submitted", "returned", "appraised")
+SCORABLE_STATES = ("submitted", "appraised")
+UNIT_ACTIONS = ("answer.save", "evidence.add", "evidence.remove")  # what the unit changes
+
+STATUS_LABELS = {
+    "todo": "Chưa thẩm định",
+    "done": "Đã thẩm định",
+    "not_assessed": "Không đánh giá",
+    "changed": "Đơn vị đã sửa sau thẩm định",
+    "reopened": "Đang mở lại cho đơn vị",
+}
+DONE = ("done", "not_assessed")
+
+FIELD_LABELS = {
+    "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "text": "Nội dung",
+    "self_score": "Điểm tự chấm", "not_assessed": "Không đánh giá",
+    "not_assessed_reason": "Lý do không đánh giá", "explanation": "Giải trình",
+    "no_evidence_reason": "Lý do không có tài liệu", "evidence": "Tài liệu kiểm chứng",
+    "appraised_score": "Điểm thẩm định", "appraisal_comment": "Nhận xét thẩm định",
+    "state": "Trạng thái hồ sơ", "question": "Câu hỏi giải trình", "reply": "Trả lời giải trình",
+    "reopened": "Mở lại chỉ tiêu", "reopened_until": "Mở lại hồ sơ đến ngày",
+}
+ACTION_LABELS = {
+    "answer.save": "Đơn vị nhập", "evidence.add": "Thêm tài liệu",
+    "evidence.remove": "Gỡ tài liệu", "assessment.submit": "Nộp hồ sơ",
+    "assessment.withdraw": "Rút hồ sơ", "assessment.reopen": "Mở lại hồ sơ",
+    "appraisal.score": "Thẩm định", "appraisal.return": "Trả lại để giải trình",
+    "appraisal.appraised": "Hoàn thành thẩm định", "appraisal.resubmit": "Nộp lại sau giải trình",
+    "question.ask": "Yêu cầu giải trình", "question.withdraw": "Bỏ câu hỏi",
+    "question.reply": "Trả lời giải trình", "answer.reopen": "Mở lại chỉ tiêu",
+}
+NUMERIC_FIELDS = ("value", "numerator", "denominator", "self_score", "appraised_score")
+
+
+class AppraisalError(ValueError):
+    """The assessment's state forbids the action (409); the message says why, in Vietnamese."""
+
+
+@dataclass
+class InputErrors(Exception):
+    """Invalid input, by field; nothing was stored (422)."""
+    errors: dict[str, str]
+
+
+# -- links (plain paths: services also run outside a request, e.g. the reminders) -----------
+def form_path(assessment: Assessment) -> str:
+    return (f"/assessments/{assessment.scheme_code}/{assessment.period.code}/"
+            f"{assessment.unit.code}")
+
+
+def review_path(assessment: Assessment) -> str:
+    return f"/appraisal/{assessment.scheme_code}/{assessment.period.code}/{assessment.unit.code}"
+
+
+def _title(assessment: Assessment) -> str:
+    return f"{assessment.unit.name}, kỳ {assessment.period.label}"
+
+
+# -- who appraises what ----------------------------------------------------------------------
+def scope_of(user, scheme_code: str) -> set[str] | None:
+    """The main indices of the scheme assigned to an appraiser; None: all of them."""
+    codes = set(db.session.scalars(select(AppraiserScope.main_code).where(
+        AppraiserScope.user_id == user.id, AppraiserScope.scheme_code == scheme_code)))
+    return codes or None
+
+
+def main_code(scheme: Scheme, code: str) -> str:
+    row = scheme.by_code[code]
+    while row.parent is not None:
+        row = scheme.by_code[row.parent]
+    return row.code
+
+
+def in_scope(scope: set[str] | None, scheme: Scheme, code: str) -> bool:
+    return scope is None or main_code(scheme, code) in scope
+
+
+# -- where each indicator stands -------------------------------------------------------------
+def last_unit_changes(assessment_ids) -> dict[tuple[int, str], datetime]:
+    """(assessment, code) → when the unit last changed a value or evidence of that row."""
+    if not assessment_ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditEvent.assessment_id, AuditEvent.code, func.max(AuditEvent.at))
+        .where(AuditEvent.assessment_id.in_(list(assessment_ids)),
+               AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.code.is_not(None))
+        .group_by(AuditEvent.assessment_id, AuditEvent.code)).all()
+    return {(aid, code): at for aid, code, at in rows}
+
+
+def row_status(answer: Answer | None, changed_at: datetime | None) -> str:
+    if answer is not None and answer.not_assessed:
+        return "not_assessed"
+    if answer is None or answer.appraised_at is None:
+        return "todo"
+    if answer.reopened_at is not None:
+        return "reopened"
+    if changed_at is not None and changed_at > answer.appraised_at:
+        return "changed"  # the appraiser must look again
+    return "done"
+
+
+def statuses(assessment: Assessment, rows: list[Row],
+             changes: dict | None = None) -> dict[str, str]:
+    answers = svc.answers_by_code(assessment)
+    if changes is None:
+        changes = last_unit_changes([assessment.id])
+    return {r.code: row_status(answers.get(r.code), changes.get((assessment.id, r.code)))
+            for r in rows}
+
+
+@dataclass
+class Tally:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def tally(row_statuses: dict[str, str]) -> Tally:
+    return Tally(sum(1 for s in row_statuses.values() if s in DONE), len(row_statuses))
+
+
+# -- recording a score -----------------------------------------------------------------------
+def parse_score(row: Row, answer: Answer, form) -> tuple[Decimal | None, str | None]:
+    """The score to record ("Đồng ý" keeps the self-score) and the comment, or InputErrors."""
+    errors: dict[str, str] = {}
+    comment = (form.get("comment") or "").strip() or None
+    score = answer.self_score
+    if not form.get("agree"):
+        try:
+            score = parse_number(form.get("score"))
+        except ValueError as exc:
+            errors["score"] = f"Điểm thẩm định: {exc}."
+    top = row.max_points
+    if "score" in errors:
+        pass
+    elif top is not None and score is None:
+        errors["score"] = ("Điểm thẩm định: vui lòng nhập điểm, hoặc bấm «Đồng ý» để giữ điểm "
+                           "tự chấm.")
+    elif score is not None and score < 0:
+        errors["score"] = "Điểm thẩm định không được nhỏ hơn 0."
+    elif score is not None and top is not None and score > top:
+        errors["score"] = f"Điểm thẩm định không được lớn hơn {top}."
+    elif score != answer.self_score and not comment:
+        errors["comment"] = ("Nhận xét: bắt buộc khi điểm thẩm định khác điểm tự chấm "
+                             f"({_plain(answer.self_score)}).")
+    if comment and len(comment) > TEXT_LIMIT:
+        errors["comment"] = f"Nhận xét dài quá {TEXT_LIMIT} ký tự."
+    if errors:
+        raise InputErrors(errors)
+    return score, comment
+
+
+def record_score(assessment: Assessment, rows: list[Row], row: Row, form, user) -> Answer:
+    """Confirm or adjust one indicator's score; finishes the appraisal when it was the last."""
+    if assessment.state not in SCORABLE_STATES:
+        raise AppraisalError(_not_scorable(assessment))
+    answer = svc.answers_by_code(assessment).get(row.code)
+    if answer is None or answer.not_assessed:
+        raise AppraisalError(f"Chỉ tiêu {row.code}: đơn vị không chấm (chưa nhập hoặc chọn "
+                             "«không đánh giá»), không có điểm để thẩm định.")
+    score, comment = parse_score(row, answer, form)
+    now = datetime.utcnow()
+    audit.record("appraisal.score", assessment=assessment, code=row.code,
+                 field="appraised_score", old=answer.appraised_score, new=score, user=user)
+    if (answer.appraisal_comment or None) != comment:
+        audit.record("appraisal.score", assessment=assessment, code=row.code,
+                     field="appraisal_comment", old=answer.appraisal_comment, new=comment,
+                     user=user)
+    if answer.reopened_at is not None:
+        audit.record("appraisal.score", assessment=assessment, code=row.code, field="reopened",
+                     old=True, new=False, user=user)
+        answer.reopened_at = None
+    answer.appraised_score, answer.appraisal_comment = score, comment
+    answer.appraised_by_id, answer.appraised_at = user.id, now
+    if assessment.appraisal_started_at is None:
+        assessment.appraisal_started_at = now  # from now on the unit cannot withdraw
+    _finish_if_complete(assessment, rows, user)
+    db.session.commit()
+    return answer
+
+
+def _not_scorable(assessment: Assessment) -> str:
+    if assessment.state == "returned":
+        return "Hồ sơ đang trả lại cho đơn vị để giải trình: chờ đơn vị nộp lại rồi thẩm định."
+    return f"Hồ sơ {assessment.state_label.lower()}: không thẩm định được."
+
+
+def _finish_if_complete(assessment: Assessment, rows: list[Row], user) -> None:
+    db.session.flush()
+    if assessment.state != "submitted" or tally(statuses(assessment, rows)).done < len(rows):
+        return
+    assessment.state, assessment.appraised_at = "appraised", datetime.utcnow()
+    audit.record("appraisal.appraised", assessment=assessment, field="state", old="submitted",
+                 new="appraised", user=user)
+    notify(unit_users(assessment.unit_id), "appraised",
+           f"Hồ sơ của {_title(assessment)} đã được thẩm định xong.", form_path(assessment))
+
+
+# -- questions, returning, replying, resubmitting -------------------------------------------
+def all_questions(assessment: Assessment | None) -> list[Question]:
+    if assessment is None:
+        return []
+    return db.session.scalars(select(Question).where(Question.assessment_id == assessment.id)
+                              .order_by(Question.asked_at, Question.id)).all()
+
+
+def current_questions(assessment: Assessment | None) -> list[Question]:
+    """Questions of this round: asked since the last (re)submission. While the assessment is
+    submitted they are drafts the appraiser has not sent yet; once returned, the unit's."""
+    if assessment is None or assessment.submitted_at is None:
+        return []
+    return [q for q in all_questions(assessment) if q.asked_at >= assessment.submitted_at]
+
+
+def parse_answer_by(text: str | None, today: date) -> date:
+    raw = (text or "").strip()
+    if not raw:
+        return today + timedelta(days=ANSWER_DAYS)
+    try:
+        if "/" in raw:
+            day, month, year = (int(p) for p in raw.split("/"))
+            answer_by = date(year, month, day)
+        else:
+            answer_by = date.fromisoformat(raw)
+    except ValueError:
+        raise InputErrors({"answer_by": "Hạn trả lời không hợp lệ: dùng dạng 31/12/2022."}) from None
+    if answer_by < today:
+        raise InputErrors({"answer_by": "Hạn trả lời phải từ hôm nay trở đi."})
+    return answer_by
+
+
+def ask(assessment: Assessment, row: Row, form, user, today: date) -> Question:
+    """Mark an indicator with a question (one per indicator and round); sent by «Trả lại»."""
+    if assessment.state != "submitted":
+        raise AppraisalError("Chỉ ghi được câu hỏi giải trình cho hồ sơ đã nộp, đang thẩm định.")
+    text = (form.get("question") or "").strip()
+    errors = {}
+    if not text:
+        errors["question"] = "Câu hỏi giải trình: vui lòng ghi điều cần đơn vị giải trình."
+    elif len(text) > TEXT_LIMIT:
+        errors["question"] = f"Câu hỏi giải trình dài quá {TEXT_LIMIT} ký tự."
+    try:
+        answer_by = parse_answer_by(form.get("answer_by"), today)
+    except InputErrors as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise InputErrors(errors)
+    question = next((q for q in current_questions(assessment) if q.code == row.code), None)
+    old = question.text if question else None
+    if question is None:
+        question = Question(assessment_id=assessment.id, code=row.code, text=text,
+                            answer_by=answer_by, asked_by_id=user.id)
+        db.session.add(question)
+    question.text, question.answer_by = text, answer_by
+    audit.record("question.ask", assessment=assessment, code=row.code, field="question",
+                 old=old, new=text, user=user)
+    db.session.commit()
+    return question
+
+
+def drop_question(assessment: Assessment, code: str, user) -> None:
+    """Remove a question not yet sent to the unit."""
+    if assessment.state != "submitted":
+        raise AppraisalError("Câu hỏi đã gửi cho đơn vị: không bỏ được nữa.")
+    for question in current_questions(assessment):
+        if question.code == code:
+            audit.record("question.withdraw", assessment=assessment, code=code, field="question",
+                         old=question.text, user=user)
+            db.session.delete(question)
+    db.session.commit()
+
+
+def return_to_unit(assessment: Assessment, user) -> list[Question]:
+    """«Yêu cầu giải trình»: send this round's questions; only those rows become editable."""
+    if assessment.state != "submitted":
+        raise AppraisalError(_not_scorable(assessment) if assessment.state != "returned"
+                             else "Hồ sơ đã được trả lại cho đơn vị.")
+    questions = current_questions(assessment)
+    if not questions:
+        raise AppraisalError("Chưa có câu hỏi giải trình nào: hãy ghi câu hỏi ở từng chỉ tiêu "
+                             "cần giải trình trước khi trả lại hồ sơ.")
+    codes = ", ".join(q.code for q in questions)
+    assessment.state = "returned"
+    audit.record("appraisal.return", assessment=assessment, field="state", old="submitted",
+                 new="returned", reason=f"Yêu cầu giải trình chỉ tiêu {codes}", user=user)
+    first_due = min(q.answer_by for q in questions)
+    notify(unit_users(assessment.unit_id), "returned",
+           f"Hồ sơ của {_title(assessment)} được trả lại để giải trình chỉ tiêu {codes}; "
+           f"hạn trả lời từ {first_due:%d/%m/%Y}.", form_path(assessment))
+    db.session.commit()
+    return questions
+
+
+def reply(assessment: Assessment, code: str, form, user) -> Question:
+    if assessment.state != "returned":
+        raise AppraisalError("Hồ sơ không ở trạng thái trả lại để giải trình.")
+    question = next((q for q in current_questions(assessment) if q.code == code), None)
+    if question is None:
+        raise AppraisalError(f"Chỉ tiêu {code} không có câu hỏi giải trình nào đang chờ.")
+    text = (form.get("reply") or "").strip()
+    if not text:
+        raise InputErrors({"reply": f"Trả lời giải trình chỉ tiêu {code}: vui lòng ghi nội dung."})
+    if len(text) > TEXT_LIMIT:
+        raise InputErrors({"reply": f"Trả lời giải trình dài quá {TEXT_LIMIT} ký tự."})
+    audit.record("question.reply", assessment=assessment, code=code, field="reply",
+                 old=question.reply, new=text, user=user)
+    question.reply, question.replied_by_id = text, user.id
+    question.replied_at = datetime.utcnow()
+    db.session.commit()
+    return question
+
+
+def resubmit_problems(assessment: Assessment, rows: list[Row]) -> list[str]:
+    """What stops «Nộp lại sau giải trình», in Vietnamese (empty: it may go)."""
+    problems = [f"Chỉ tiêu {q.code}: chưa trả lời câu hỏi giải trình."
+                for q in current_questions(assessment) if not q.reply]
+    state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
+    problems += [f"Chỉ tiêu {code}: {what}." for code, what in state.missing]
+    return problems
+
+
+def resubmit(assessment: Assessment, rows: list[Row], user) -> None:
+    if assessment.state != "returned":
+        raise AppraisalError("Hồ sơ không ở trạng thái trả lại để giải trình.")
+    problems = resubmit_problems(assessment, rows)
+    if problems:
+        raise AppraisalError("Chưa nộp lại được. " + " ".join(problems))
+    assessment.state, assessment.submitted_at = "submitted", datetime.utcnow()
+    audit.record("appraisal.resubmit", assessment=assessment, field="state", old="returned",
+                 new="submitted", user=user)
+    notify(role_users("appraiser"), "resubmitted",
+           f"{_title(assessment)}: đơn vị đã giải trình và nộp lại hồ sơ.", review_path(assessment))
+    db.session.commit()
+
+
+# -- re-opening one indicator after appraisal ------------------------------------------------
+def reopen(assessment: Assessment, code: str, form, user) -> Answer:
+    """Let the unit edit one appraised indicator again, for a recorded reason. The assessment
+    goes back to the unit with only that row open; the rest of it stays appraised."""
+    if assessment.state != "appraised":
+        raise AppraisalError("Chỉ mở lại được chỉ tiêu của hồ sơ đã thẩm định xong.")
+    answer = svc.answers_by_code(assessment).get(code)
+    if answer is None or answer.appraised_at is None:
+        raise AppraisalError(f"Chỉ tiêu {code} chưa được thẩm định: không cần mở lại.")
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        raise InputErrors({"reason": "Lý do mở lại: bắt buộc (được lưu vào nhật ký)."})
+    if len(reason) > TEXT_LIMIT:
+        raise InputErrors({"reason": f"Lý do mở lại dài quá {TEXT_LIMIT} ký tự."})
+    answer.reopened_at, answer.reopen_reason = datetime.utcnow(), reason
+    audit.record("answer.reopen", assessment=assessment, code=code, field="reopened", old=False,
+                 new=True, reason=reason, user=user)
+    assessment.state = "returned"
+    audit.record("answer.reopen", assessment=assessment, field="state", old="appraised",
+                 new="returned", reason=f"Mở lại chỉ tiêu {code}: {reason}", user=user)
+    notify(unit_users(assessment.unit_id), "returned",
+           f"Chỉ tiêu {code} trong hồ sơ của {_title(assessment)} được mở lại để sửa: {reason}",
+           form_path(assessment) + f"#row-{code}")
+    db.session.commit()
+    return answer
+
+
+def changes_since_appraisal(assessment: Assessment, answer: Answer | None) -> list[AuditEvent]:
+    """What the unit changed on this row after it was last appraised (field, old, new)."""
+    if answer is None or answer.appraised_at is None:
+        return []
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.assessment_id == assessment.id, AuditEvent.code == answer.code,
+        AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.at > answer.appraised_at)
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+
+
+# -- history ---------------------------------------------------------------------------------
+def history(assessment: Assessment | None, code: str | None = None) -> list[AuditEvent]:
+    """The audit trail of an assessment (or of one of its indicators), newest first."""
+    if assessment is None:
+        return []
+    stmt = select(AuditEvent).where(AuditEvent.assessment_id == assessment.id)
+    if code is not None:
+        stmt = stmt.where(AuditEvent.code == code)
+    return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+
+
+def history_by_code(assessment: Assessment | None) -> dict[str, list[AuditEvent]]:
+    grouped: dict[str, list[AuditEvent]] = {}
+    for event in history(assessment):
+        grouped.setdefault(event.code, []).append(event)
+    return grouped
+
+
+def shown_value(field: str | None, text: str | None) -> str:
+    """An audited value as the history panel prints it (states and yes/no in words)."""
+    if text is None or text == "":
+        return "—"
+    if field == "state":
+        return STATE_LABELS.get(text, text)
+    if field in NUMERIC_FIELDS:
+        return text.replace(".", ",")
+    return text
+
+
+def _plain(value) -> str:
+    return "trống" if value is None else format(Decimal(value).normalize(), "f").replace(".", ",")
+
+
+# -- the unit's side of the form -------------------------------------------------------------
+def unit_form_context(assessment: Assessment | None, period: Period, today: date,
+                      blocked: str | None, rows: list[Row]) -> dict:
+    """What entry/form.html needs to show questions, replies, history and the rows a returned
+    assessment re-opens (``row_block(code)``: why that row is read-only, or None)."""
+    questions: dict[str, list[Question]] = {}
+    for question in all_questions(assessment):
+        questions.setdefault(question.code, []).append(question)
+    returned = assessment is not None and assessment.state == "returned"
+    open_codes = set()
+    if returned and blocked and not blocked.startswith("Bạn chỉ được xem"):
+        open_codes = {code for code in svc.editable_codes(assessment, today)
+                      if svc.edit_block(assessment, period, today, code) is None}
+    return {
+        "questions_by_code": questions,
+        "open_questions": current_questions(assessment) if returned else [],
+        "reopened_answers": [a for a in assessment.answers if a.reopened_at is not None]
+        if returned else [],
+        "open_codes": open_codes,
+        "row_block": lambda code: None if code in open_codes else blocked,
+        "history_by_code": history_by_code(assessment),
+        "resubmit_problems": resubmit_problems(assessment, rows) if returned else [],
+    }
+
+
+# -- "the deadline is three days away" -------------------------------------------------------
+def deadline_reminders(today: date, registry) -> int:
+    """One notification per unit user whose assessment in an open period is due in three days
+    and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
+    many were created. Runs over every province (a scheduled command calls it)."""
+    with tenancy.unscoped():
+        provinces = db.session.scalars(select(Province)).all()
+    created = 0
+    for province in provinces:
+        with tenancy.scoped(province.id):
+            created += _remind_province(province, today, registry)
+            db.session.commit()
+    return created
+
+
+def _remind_province(province: Province, today: date, registry) -> int:
+    due = today + timedelta(days=REMINDER_DAYS)
+    periods = db.session.scalars(select(Period).where(Period.state == "open",
+                                                      Period.deadline == due)).all()
+    users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
+                                                  User.unit_id.is_not(None))).all()
+    created = 0
+    for period in periods:
+        scheme = registry.schemes.get(period.scheme_code)
+        if scheme is None or not province.plugin_enabled(scheme.plugin):
+            continue
+        for user in users:
+            link = _reminder_link(scheme, period, user)
+            if link and not _reminded_today(user, link, today):
+                notify([user], "deadline", f"Còn {REMINDER_DAYS} ngày đến hạn nộp "
+                       f"{due:%d/%m/%Y}: {scheme.title}, kỳ {period.label}.", link)
+                created += 1
+    return created
+
+
+def _reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
+    """The form the user still has to submit for this period, or None."""
+    unit = svc.assessed_unit(scheme, user.unit)
+    if unit is None or not svc.visible_rows(scheme, period, user.unit if unit != user.unit else None):
+        return None
+    assessment = svc.get_assessment(scheme, period, unit)
+    if assessment is not None and assessment.state != "draft":
+        return None
+    return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
+
+
+def _reminded_today(user: User, link: str, today: date) -> bool:
+    return db.session.scalar(select(Notification.id).where(
+        Notification.user_id == user.id, Notification.kind == "deadline",
+        Notification.link == link,
+        Notification.created_at >= datetime.combine(today, time.min))) is not None

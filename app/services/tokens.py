@@ -1,0 +1,70 @@
+"""Personal API tokens: made on the profile page or by `tokens create`, shown once, kept only
+as their SHA-256, revocable. A token carries its user's own rights, nothing more."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app import tenancy
+from app.extensions import db
+from app.models import ApiToken, User
+
+PREFIX = "chiso_"
+NAME_LIMIT = 100
+TOUCH_EVERY = timedelta(minutes=5)  # last use is written at most this often
+
+
+class TokenError(ValueError):
+    """Bad input for a token (name too long, unknown or locked user), in Vietnamese."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(user: User, name: str = "") -> str:
+    """Make a token for the user; returns it in clear (the only time it exists so)."""
+    name = (name or "").strip()
+    if len(name) > NAME_LIMIT:
+        raise TokenError(f"Tên mã truy cập dài quá {NAME_LIMIT} ký tự.")
+    if not user.active:
+        raise TokenError(f"Tài khoản {user.email} đã bị khóa: không tạo được mã truy cập.")
+    token = PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=digest(token)))
+    db.session.commit()
+    return token
+
+
+def user_for(token: str | None) -> User | None:
+    """The active user a token belongs to, or None (unknown, revoked, or the user locked)."""
+    if not token or not token.startswith(PREFIX):
+        return None
+    with tenancy.unscoped():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token))
+                                .options(joinedload(ApiToken.user)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = datetime.utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        row.last_used_at = now
+        db.session.commit()
+    return row.user
+
+
+def of_user(user: User) -> list[ApiToken]:
+    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+
+
+def revoke(user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of the user's own tokens; None when it is not theirs."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id,
+                                                   ApiToken.user_id == user.id))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.utcnow()
+        db.session.commit()
+    return row
