@@ -84,12 +84,31 @@ def _bind_province() -> None:
     """Every request runs in one province: the user's own, or the one a superadmin picked."""
     from app import tenancy
     province_id = None
+    _expire_session()
     if current_user.is_authenticated:
         province_id = current_user.province_id
         if current_user.role == "superadmin":
             province_id = session.get("province_id")
     g.province_id = province_id
     tenancy.set_province(province_id)
+
+
+def _expire_session() -> None:
+    """Idle and absolute timeouts (config IDLE_TIMEOUT_MINUTES, ABSOLUTE_TIMEOUT_HOURS)."""
+    import time
+
+    from flask import current_app
+    from flask_login import logout_user
+    if "_user_id" not in session:
+        return
+    now = time.time()
+    idle = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    absolute = current_app.config["ABSOLUTE_TIMEOUT_HOURS"] * 3600
+    if now - session.get("seen_at", now) > idle or now - session.get("login_at", now) > absolute:
+        logout_user()
+        session.clear()
+        return
+    session["seen_at"] = now
 
 
 def _security_headers(response):

@@ -18,6 +18,9 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    # A session ends after 2 hours without a request, and 12 hours after login whatever happens.
+    IDLE_TIMEOUT_MINUTES = 120
+    ABSOLUTE_TIMEOUT_HOURS = 12
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 

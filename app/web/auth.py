@@ -1,13 +1,14 @@
 """Login, logout, change of password."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from app import tenancy
+from app import tenancy, throttle
 from app.extensions import db, login_manager
 from app.models import User
 from app.web import render
@@ -45,14 +46,23 @@ def login():
     error = None
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        wait = throttle.wait_seconds(email, request.remote_addr)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            error = (f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau khoảng {minutes} phút.")
+            response = render("auth/login.html", form=form, error=error)
+            return response, 429, {"Retry-After": str(wait)}
         with tenancy.unscoped():
             user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None or not user.check_password(form.password.data):
+            throttle.record_failure(email, request.remote_addr)
             error = "Thư điện tử hoặc mật khẩu không đúng."
         elif not user.active:
             error = "Tài khoản đã bị khóa. Hãy liên hệ quản trị của tỉnh."
         else:
+            throttle.clear(email)
             session.clear()  # a fresh session at login
+            session["login_at"] = time.time()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if request.method == "POST" else 200

@@ -1,0 +1,90 @@
+"""Login throttling, session timeouts, an append-only audit trail, security headers."""
+import pytest
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import DBAPIError
+
+from app import tenancy
+from app.extensions import db
+from app.models import AuditEvent
+from tests.conftest import demo, login, province_id
+
+
+def test_login_is_throttled_per_account_with_the_time_to_wait(client):
+    for _ in range(5):
+        client.post("/login", data={"email": demo("viewer", "yenbai"), "password": "sai-mat-khau"})
+    blocked = client.post("/login", data={"email": demo("viewer", "yenbai"),
+                                          "password": "chiso-demo-2022"})
+    assert blocked.status_code == 429
+    assert "Vui lòng thử lại sau khoảng 15 phút" in blocked.get_data(as_text=True)
+    assert 800 < int(blocked.headers["Retry-After"]) <= 901
+
+
+def test_login_is_throttled_per_address(client):
+    for i in range(5):
+        client.post("/login", data={"email": f"khong-co-{i}@demo.chiso.vn", "password": "x"})
+    other_account = client.post("/login", data={"email": demo("viewer", "dienbien"),
+                                                "password": "chiso-demo-2022"})
+    assert other_account.status_code == 429
+
+
+def test_a_success_clears_the_accounts_failures(client):
+    for _ in range(3):
+        client.post("/login", data={"email": demo("viewer", "thanhhoa"), "password": "sai"})
+    login(client, demo("viewer", "thanhhoa"))
+
+
+def test_idle_session_ends(app, client):
+    login(client, demo("viewer", "yenbai"))
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] -= app.config["IDLE_TIMEOUT_MINUTES"] * 60 + 5
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_absolute_session_limit(app, client):
+    login(client, demo("viewer", "yenbai"))
+    with client.session_transaction() as session:
+        session["login_at"] -= app.config["ABSOLUTE_TIMEOUT_HOURS"] * 3600 + 5
+    assert client.get("/").status_code == 302
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    client.post("/assessments/dienbien-so-2022/2022/dienbien.so-tttt/rows/1.1",
+                data={"1.1__value": "1"}, headers={"HX-Request": "true"})
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        with pytest.raises(DBAPIError):
+            db.session.execute(update(AuditEvent).values(new="sửa lén"))
+        db.session.rollback()
+        with pytest.raises(DBAPIError):
+            db.session.execute(delete(AuditEvent))
+        db.session.rollback()
+        assert db.session.execute(text("select count(*) from audit_event")).scalar() >= 1
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_in_pages(as_user):
+    import re
+    client = as_user("province_admin", "dienbien")
+    for url in ("/", "/units", "/periods", "/users", "/catalogue/dienbien-so-2022", "/assessments",
+                "/assessments/dienbien-so-2022/2022/dienbien.so-tttt"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert " style=" not in html, url
+        assert "onclick=" not in html.lower(), url
+
+
+def test_production_refuses_the_default_secret(monkeypatch, tmp_path):
+    from app import create_app
+    monkeypatch.setenv("CHISO_ENV", "production")
+    with pytest.raises(RuntimeError, match="CHISO_SECRET_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"})
