@@ -97,7 +97,9 @@
       sessionExpired(event.detail.elt.closest && event.detail.elt.closest(".entry-row"));
       return;
     }
-    var text = status === 413 ? "Tệp quá lớn, máy chủ từ chối nhận." :
+    var plain = (event.detail.xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    var text = plain && event.detail.xhr.responseText ? event.detail.xhr.responseText :
+      status === 413 ? "Tệp quá lớn, máy chủ từ chối nhận." :
       status === 401 ? "Phiên đăng nhập đã hết: đăng nhập lại ở thẻ khác rồi lưu lại." :
       "Chưa lưu được (lỗi " + status + "). Dữ liệu bạn nhập vẫn còn trên trang; hãy thử lại.";
     messageFor(event.detail.elt, text);

@@ -88,3 +88,53 @@ def test_production_refuses_the_default_secret(monkeypatch, tmp_path):
     monkeypatch.setenv("CHISO_ENV", "production")
     with pytest.raises(RuntimeError, match="CHISO_SECRET_KEY"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"})
+
+
+def _fill_the_disk(app):
+    """Make the next write fail as a full disk does: SQLite through its page limit, PostgreSQL
+    through a trigger raising the server's own disk_full error (SQLSTATE 53100)."""
+    from sqlalchemy import event
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            @event.listens_for(db.engine, "connect")
+            def _cap(dbapi_conn, _record):
+                pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+                dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+            db.engine.dispose()
+
+            def undo_cap():
+                with app.app_context():
+                    event.remove(db.engine, "connect", _cap)
+                    db.engine.dispose()
+            return undo_cap
+        with db.engine.begin() as conn:
+            conn.execute(text("""CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN
+                RAISE EXCEPTION 'could not extend file: No space left on device'
+                USING ERRCODE = 'disk_full'; END; $$ LANGUAGE plpgsql"""))
+            conn.execute(text("CREATE TRIGGER full_disk BEFORE UPDATE ON answer "
+                              "FOR EACH ROW EXECUTE FUNCTION full_disk()"))
+
+        def undo():
+            with app.app_context(), db.engine.begin() as conn:
+                conn.execute(text("DROP TRIGGER full_disk ON answer"))
+        return undo
+
+
+def test_a_full_disk_keeps_earlier_data_and_says_so(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    url = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt/rows/1.2"
+    hx = {"HX-Request": "true"}
+    assert client.post(url, data={"1.2__self_score": "10"}, headers=hx).status_code == 200
+    undo = _fill_the_disk(app)
+    long_text = "giải trình " * 500
+    failed = client.post(url, data={"1.2__self_score": "12", "1.2__explanation": long_text[:4900],
+                                    "1.2__no_evidence_reason": long_text[:4900],
+                                    "1.2__version": "1"}, headers=hx)
+    undo()
+    assert failed.status_code == 503
+    assert "hết dung lượng" in failed.get_data(as_text=True)
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        from sqlalchemy import select
+
+        from app.models import Answer
+        assert db.session.scalar(select(Answer.self_score).where(Answer.code == "1.2")) == 10

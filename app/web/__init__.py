@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from jinja2_fragments.flask import render_block
 
 from app import permissions
@@ -53,6 +54,22 @@ def init_app(app) -> None:
         (413, "Tệp quá lớn", "Tệp vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn."),
     ):
         app.register_error_handler(code, _error_page(code, title, text))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error):
+        # Roll back so nothing half-written stays; the user's typing stays on their page.
+        from app.extensions import db
+        db.session.rollback()
+        app.logger.exception("Lỗi cơ sở dữ liệu: %s", error)
+        full = any(word in str(error).lower() for word in ("full", "no space", "disk"))
+        text = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn "
+                "nguyên vẹn. Vui lòng báo quản trị hệ thống." if full else
+                "Cơ sở dữ liệu đang bận hoặc gặp sự cố nên chưa lưu được. Dữ liệu đã lưu trước "
+                "đó vẫn nguyên vẹn; vui lòng thử lại sau ít phút.")
+        if request.headers.get("HX-Request"):
+            return text, 503, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("error.html", code=507 if full else 503,
+                               title="Chưa lưu được", text=text), 507 if full else 503
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
