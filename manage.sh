@@ -25,6 +25,17 @@ run() {
   exec "$VENV/bin/flask" run --host 127.0.0.1 --port 5000
 }
 
+serve() {
+  # Production: gunicorn, two workers per core plus one; settings from CHISO_* (see README).
+  setup
+  : "${CHISO_SECRET_KEY:?CHISO_SECRET_KEY chưa đặt}"
+  export CHISO_ENV=production
+  "$VENV/bin/flask" db upgrade
+  local workers=$(( $(nproc) * 2 + 1 ))
+  exec "$VENV/bin/gunicorn" --workers "${CHISO_WORKERS:-$workers}" --bind "${CHISO_BIND:-0.0.0.0:8000}" \
+    --timeout 120 --access-logfile - wsgi:app
+}
+
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
 }
@@ -56,6 +67,7 @@ run_tests() {
 case "${1:-}" in
   setup) setup ;;
   run) run ;;
+  serve) serve ;;
   test) shift; run_tests "$@" ;;
-  *) echo "Dùng: ./manage.sh run | test | setup" >&2; exit 2 ;;
+  *) echo "Dùng: ./manage.sh run | test | setup | serve" >&2; exit 2 ;;
 esac
