@@ -43,11 +43,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.plugins import Registry
     app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"))
 
+    app.before_request(_bind_province)  # first: every later hook runs in the province
+    app.teardown_request(lambda _exc: tenancy.set_province(None))
     from app import cli, web
     web.init_app(app)
     cli.init_app(app)
-    app.before_request(_bind_province)
-    app.teardown_request(lambda _exc: tenancy.set_province(None))
     app.after_request(_security_headers)
     return app
 

@@ -27,13 +27,18 @@ def registry():
 
 
 def init_app(app) -> None:
-    from app.web import (admin, auth, catalogue, communes, entry, evidence, home, offices,
-                         periods, reopen, units, user_import, users)
+    from app import api
+    from app.web import (account, admin, appraisal, auth, catalogue, communes, entry, evidence,
+                         home, notifications, offices, periods, rankings, reopen, units,
+                         user_import, users)
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
-                   evidence, offices, reopen, communes):
+                   evidence, offices, reopen, communes, appraisal, notifications, rankings,
+                   account, api):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 
+    from app.web.ownership import check_view_args
+    app.before_request(check_view_args)  # after the province is bound (registered earlier)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         can=lambda action: permissions.can(current_user, action),

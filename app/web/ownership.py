@@ -1,0 +1,73 @@
+"""One rule for every route that names an object in its URL: the object must belong to the
+current province, or the answer is 404, before any permission check or view code runs.
+
+A new URL argument must be added here; tests/test_isolation.py fails until it is.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Evidence, EvidenceLink, Period, Unit, User
+
+
+def _by_id(model):
+    def exists(value) -> bool:
+        return db.session.scalar(select(model.id).where(model.id == int(value))) is not None
+    return exists
+
+
+def _unit_code(value) -> bool:
+    return db.session.scalar(select(Unit.id).where(Unit.code == value).limit(1)) is not None
+
+
+def _scheme(value) -> bool:
+    from app.web.home import current_province
+    scheme = current_app.extensions["chiso"].schemes.get(value)
+    province = current_province()
+    return scheme is not None and province is not None and province.plugin_enabled(scheme.plugin)
+
+
+def _period_code(value) -> bool:
+    return db.session.scalar(select(Period.id).where(Period.code == value).limit(1)) is not None
+
+
+def _anything(_value) -> bool:
+    """Arguments that name no tenant object (an indicator code inside a checked scheme)."""
+    return True
+
+
+RESOLVERS = {
+    "unit_id": _by_id(Unit),
+    "user_id": _by_id(User),
+    "period_id": _by_id(Period),
+    "evidence_id": _by_id(Evidence),
+    "link_id": _by_id(EvidenceLink),
+    "unit_code": _unit_code,
+    "scheme_code": _scheme,
+    "period_code": _period_code,
+    "main_code": _anything,
+}
+# Per endpoint, arguments whose meaning differs from the table above.
+ENDPOINT_RESOLVERS = {
+    "catalogue.show": {"code": _scheme},
+    "catalogue.excel": {"code": _scheme},
+    "admin.enter_province": {"code": _anything},  # superadmin only, across provinces by design
+}
+
+
+def check_view_args() -> None:
+    """before_request: 404 for an object of another province (or one that does not exist)."""
+    if not request.view_args or not current_user.is_authenticated or g.get("province_id") is None:
+        return
+    special = ENDPOINT_RESOLVERS.get(request.endpoint, {})
+    for name, value in request.view_args.items():
+        resolver = special.get(name) or RESOLVERS.get(name)
+        if resolver is None:
+            if name == "code":  # an indicator code, checked by the view against its scheme
+                continue
+            raise LookupError(f"URL argument «{name}» of {request.endpoint} has no owner rule")
+        if not resolver(value):
+            abort(404)
