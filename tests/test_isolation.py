@@ -64,3 +64,8 @@ def test_objects_of_another_province_are_404_for_every_role(app, role):
             assert status == 404, (role, method, url, status)
             checked += 1
     assert checked >= 20
+
+
+def test_static_files_are_served_to_logged_in_users(as_user):
+    client = as_user("viewer", "dienbien")
+    assert client.get("/static/app.css").status_code == 200

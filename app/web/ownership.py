@@ -60,7 +60,9 @@ ENDPOINT_RESOLVERS = {
 
 def check_view_args() -> None:
     """before_request: 404 for an object of another province (or one that does not exist)."""
-    if not request.view_args or not current_user.is_authenticated or g.get("province_id") is None:
+    if not request.view_args or request.endpoint == "static":
+        return
+    if not current_user.is_authenticated or g.get("province_id") is None:
         return
     special = ENDPOINT_RESOLVERS.get(request.endpoint, {})
     for name, value in request.view_args.items():
