@@ -55,8 +55,16 @@ start_postgres() {
   export CHISO_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
 }
 
+ensure_chromium() {
+  # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  fi
+}
+
 run_tests() {
   setup
+  ensure_chromium
   echo "== Tests on SQLite"
   "$PY" -m pytest "$@"
   start_postgres
