@@ -38,6 +38,7 @@ users_cli = AppGroup("users", help="Người dùng.")
 catalogue_cli = AppGroup("catalogue", help="Bộ chỉ số.")
 periods_cli = AppGroup("periods", help="Kỳ báo cáo.")
 units_cli = click.Group("units", help="Đơn vị hành chính.")
+tokens_cli = AppGroup("tokens", help="Mã truy cập API.")
 
 
 @provinces_cli.command("setup")
@@ -132,6 +133,26 @@ def periods_open(scheme_code, period):
                    f"hạn {row.deadline:%d/%m/%Y}")
 
 
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Tên gợi nhớ của mã, ví dụ «Cổng DTI quốc gia».")
+def tokens_create(email, name):
+    """Make an API token for EMAIL and print only the token (it is not shown again)."""
+    from sqlalchemy import func
+
+    from app.models import User
+    from app.services.tokens import TokenError, create
+    with tenancy.unscoped():
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            fail(f"Không có người dùng «{email}».")
+        try:
+            token = create(user, name)
+        except TokenError as exc:
+            fail(str(exc))
+    click.echo(token)
+
+
 @units_cli.command("import-current")
 @click.argument("code")
 @click.option("--date", "day_text", default="2025-07-01", show_default=True,
@@ -178,5 +199,7 @@ def demo():
 
 def init_app(app) -> None:
     for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, units_cli,
-                    demo):
+                    tokens_cli, demo):
         app.cli.add_command(command)
+    from app import cli_backup
+    cli_backup.init_app(app)

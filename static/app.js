@@ -133,4 +133,15 @@
 
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.addEventListener("htmx:afterSwap", function (event) { focusErrors(event.target); });
+
+  // Appraisal: "j" / "k" open the next / previous indicator (links marked data-nav), unless the
+  // user is typing; the links also carry accesskey for those who prefer it.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName)) { return; }
+    var which = event.key === "j" ? "next" : event.key === "k" ? "prev" : null;
+    var link = which && document.querySelector("[data-nav=" + which + "]");
+    if (link) { event.preventDefault(); link.click(); }
+  });
 })();

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app import tenancy
 from app.extensions import db
-from app.models import Period, Unit, User
+from app.models import Evidence, EvidenceLink, Period, Unit, User
 from app.permissions import PERMISSIONS, table_markdown
 from tests.conftest import province_id
 
@@ -29,12 +29,22 @@ def _url(app, rule):
             "period_id": db.session.scalar(select(Period.id)),
             "code": "dienbien-so-2022",
             "scheme_code": "dienbien-so-2022", "period_code": "2022",
-            "unit_code": "dienbien.so-tttt", "main_code": "1", "link_id": 1, "evidence_id": 1,
+            "unit_code": "dienbien.so-tttt", "main_code": "1",
+            "link_id": db.session.scalar(select(EvidenceLink.id)),
+            "evidence_id": db.session.scalar(select(Evidence.id)),
         }
         if "scheme_code" in rule.arguments:
             ids["code"] = "1.1"  # an indicator of the scheme
     return rule.rule.replace("<int:", "<").format(**{}) if not rule.arguments else \
         _fill(rule.rule, ids)
+
+
+def _ensure_evidence_link(app) -> None:
+    from tests.conftest import demo, login
+    other = app.test_client()
+    login(other, demo("unit_user", "dienbien"))
+    other.post("/assessments/dienbien-so-2022/2022/dienbien.so-tttt/rows/1.1/evidence",
+               data={"1.1__ev_url": "https://stttt.dienbien.gov.vn"}, headers={"HX-Request": "true"})
 
 
 def _spare_user() -> int:
@@ -58,6 +68,7 @@ def test_every_admin_route_checks_the_role(app, client):
     rules = list(_protected_rules(app))
     assert len(rules) >= 10
     for role in ROLES:
+        _ensure_evidence_link(app)  # an allowed role's sweep may have removed it
         client.get("/")  # fresh session per role
         login(client, demo(role, None if role == "superadmin" else "dienbien"))
         if role == "superadmin":

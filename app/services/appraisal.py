@@ -6,10 +6,12 @@ Every change is audited and its notifications queued in the same transaction as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import tenancy
 from app.catalogue.model import Row, Scheme
@@ -48,7 +50,7 @@ FIELD_LABELS = {
     "reopened": "Mở lại chỉ tiêu", "reopened_until": "Mở lại hồ sơ đến ngày",
 }
 ACTION_LABELS = {
-    "answer.save": "Đơn vị nhập", "evidence.add": "Thêm tài liệu",
+    "answer.save": "Nhập số liệu", "evidence.add": "Thêm tài liệu",
     "evidence.remove": "Gỡ tài liệu", "assessment.submit": "Nộp hồ sơ",
     "assessment.withdraw": "Rút hồ sơ", "assessment.reopen": "Mở lại hồ sơ",
     "appraisal.score": "Thẩm định", "appraisal.return": "Trả lại để giải trình",
@@ -206,8 +208,18 @@ def record_score(assessment: Assessment, rows: list[Row], row: Row, form, user) 
     if assessment.appraisal_started_at is None:
         assessment.appraisal_started_at = now  # from now on the unit cannot withdraw
     _finish_if_complete(assessment, rows, user)
-    db.session.commit()
+    _commit(row.code)
     return answer
+
+
+def _commit(code: str) -> None:
+    """Commit a change of an answer; someone else's save in between is a 409, not a 500."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise AppraisalError(f"Chỉ tiêu {code} vừa được người khác lưu: hãy tải lại trang rồi "
+                             "làm lại.") from None
 
 
 def _not_scorable(assessment: Assessment) -> str:
@@ -220,6 +232,8 @@ def _finish_if_complete(assessment: Assessment, rows: list[Row], user) -> None:
     db.session.flush()
     if assessment.state != "submitted" or tally(statuses(assessment, rows)).done < len(rows):
         return
+    if current_questions(assessment):
+        return  # questions are waiting to be sent: the appraiser means to return it first
     assessment.state, assessment.appraised_at = "appraised", datetime.utcnow()
     audit.record("appraisal.appraised", assessment=assessment, field="state", old="submitted",
                  new="appraised", user=user)
@@ -254,7 +268,8 @@ def parse_answer_by(text: str | None, today: date) -> date:
         else:
             answer_by = date.fromisoformat(raw)
     except ValueError:
-        raise InputErrors({"answer_by": "Hạn trả lời không hợp lệ: dùng dạng 31/12/2022."}) from None
+        raise InputErrors({"answer_by": "Hạn trả lời không hợp lệ: dùng dạng 31/12/2022."}) \
+            from None
     if answer_by < today:
         raise InputErrors({"answer_by": "Hạn trả lời phải từ hôm nay trở đi."})
     return answer_by
@@ -314,10 +329,11 @@ def return_to_unit(assessment: Assessment, user) -> list[Question]:
     assessment.state = "returned"
     audit.record("appraisal.return", assessment=assessment, field="state", old="submitted",
                  new="returned", reason=f"Yêu cầu giải trình chỉ tiêu {codes}", user=user)
-    first_due = min(q.answer_by for q in questions)
+    dates = sorted({q.answer_by for q in questions})
+    due = ("hạn trả lời " if len(dates) == 1 else "hạn trả lời sớm nhất ") + f"{dates[0]:%d/%m/%Y}"
     notify(unit_users(assessment.unit_id), "returned",
-           f"Hồ sơ của {_title(assessment)} được trả lại để giải trình chỉ tiêu {codes}; "
-           f"hạn trả lời từ {first_due:%d/%m/%Y}.", form_path(assessment))
+           f"Hồ sơ của {_title(assessment)} được trả lại để giải trình chỉ tiêu {codes}; {due}.",
+           form_path(assessment))
     db.session.commit()
     return questions
 
@@ -387,7 +403,7 @@ def reopen(assessment: Assessment, code: str, form, user) -> Answer:
     notify(unit_users(assessment.unit_id), "returned",
            f"Chỉ tiêu {code} trong hồ sơ của {_title(assessment)} được mở lại để sửa: {reason}",
            form_path(assessment) + f"#row-{code}")
-    db.session.commit()
+    _commit(code)
     return answer
 
 
@@ -409,6 +425,7 @@ def history(assessment: Assessment | None, code: str | None = None) -> list[Audi
     stmt = select(AuditEvent).where(AuditEvent.assessment_id == assessment.id)
     if code is not None:
         stmt = stmt.where(AuditEvent.code == code)
+    stmt = stmt.options(selectinload(AuditEvent.user))
     return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
 
 
@@ -436,18 +453,21 @@ def _plain(value) -> str:
 
 # -- the unit's side of the form -------------------------------------------------------------
 def unit_form_context(assessment: Assessment | None, period: Period, today: date,
-                      blocked: str | None, rows: list[Row]) -> dict:
+                      blocked: str | None, read_only: bool, rows: list[Row]) -> dict:
     """What entry/form.html needs to show questions, replies, history and the rows a returned
     assessment re-opens (``row_block(code)``: why that row is read-only, or None)."""
+    asked = all_questions(assessment)
     questions: dict[str, list[Question]] = {}
-    for question in all_questions(assessment):
+    for question in asked:
         questions.setdefault(question.code, []).append(question)
     returned = assessment is not None and assessment.state == "returned"
     open_codes = set()
-    if returned and blocked and not blocked.startswith("Bạn chỉ được xem"):
+    if returned and not read_only:
         open_codes = {code for code in svc.editable_codes(assessment, today)
                       if svc.edit_block(assessment, period, today, code) is None}
     return {
+        "view_only": read_only, "reply_errors": {}, "reply_saved": None,
+        "all_questions": asked,
         "questions_by_code": questions,
         "open_questions": current_questions(assessment) if returned else [],
         "reopened_answers": [a for a in assessment.answers if a.reopened_at is not None]
@@ -463,7 +483,7 @@ def unit_form_context(assessment: Assessment | None, period: Period, today: date
 def deadline_reminders(today: date, registry) -> int:
     """One notification per unit user whose assessment in an open period is due in three days
     and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
-    many were created. Runs over every province (a scheduled command calls it)."""
+    many were created. Runs over every province (a daily command calls it)."""
     with tenancy.unscoped():
         provinces = db.session.scalars(select(Province)).all()
     created = 0
@@ -487,9 +507,10 @@ def _remind_province(province: Province, today: date, registry) -> int:
             continue
         for user in users:
             link = _reminder_link(scheme, period, user)
-            if link and not _reminded_today(user, link, today):
-                notify([user], "deadline", f"Còn {REMINDER_DAYS} ngày đến hạn nộp "
-                       f"{due:%d/%m/%Y}: {scheme.title}, kỳ {period.label}.", link)
+            text = (f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
+                    f"kỳ {period.label}.")
+            if link and not _reminded(user, link, text):
+                notify([user], "deadline", text, link)
                 created += 1
     return created
 
@@ -497,7 +518,8 @@ def _remind_province(province: Province, today: date, registry) -> int:
 def _reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
     """The form the user still has to submit for this period, or None."""
     unit = svc.assessed_unit(scheme, user.unit)
-    if unit is None or not svc.visible_rows(scheme, period, user.unit if unit != user.unit else None):
+    writer = user.unit if unit != user.unit else None  # an agency writing the province's KPIs
+    if unit is None or not svc.visible_rows(scheme, period, writer):
         return None
     assessment = svc.get_assessment(scheme, period, unit)
     if assessment is not None and assessment.state != "draft":
@@ -505,8 +527,8 @@ def _reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
     return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
 
 
-def _reminded_today(user: User, link: str, today: date) -> bool:
+def _reminded(user: User, link: str, text: str) -> bool:
+    """Already told about this very deadline (the text carries the date)."""
     return db.session.scalar(select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == "deadline",
-        Notification.link == link,
-        Notification.created_at >= datetime.combine(today, time.min))) is not None
+        Notification.link == link, Notification.text == text)) is not None

@@ -92,11 +92,20 @@ def edit_block(assessment: Assessment | None, period: Period, today: date,
         return _returned_block(assessment, today, code)
     if assessment is not None and assessment.state not in EDITABLE_STATES:
         return f"Hồ sơ {assessment.state_label.lower()}: không sửa được nữa."
+    if (assessment is None or assessment.state == "draft") and _published(period):
+        # Publication turns every assessment to "published": a draft in a published period is
+        # one a unit that had none is just starting, which would change published results.
+        return "Kết quả kỳ này đã công bố: không nhập thêm được."
     reopened = assessment is not None and assessment.reopened_until is not None \
         and assessment.reopened_until.date() >= today
     if today > period.deadline and not reopened:
         return f"Đã quá hạn nộp {period.deadline:%d/%m/%Y}. Liên hệ quản trị tỉnh để được mở lại."
     return None
+
+
+def _published(period: Period) -> bool:
+    from app.services.rankings import current_publication
+    return current_publication(period) is not None
 
 
 def _returned_block(assessment: Assessment, today: date, code: str | None) -> str | None:

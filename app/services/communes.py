@@ -61,6 +61,13 @@ def participants(scheme: Scheme, year: int) -> list[Unit]:
         .order_by(Unit.code)))
 
 
+def participant(scheme: Scheme, year: int, code: str) -> Unit | None:
+    return db.session.scalars(
+        select(Unit).join(Participation, Participation.unit_id == Unit.id)
+        .where(Participation.scheme_code == scheme.code, Participation.year == year,
+               Unit.code == code)).first()
+
+
 def participant_ids(scheme: Scheme, year: int) -> set[int]:
     return set(db.session.scalars(select(Participation.unit_id).where(
         Participation.scheme_code == scheme.code, Participation.year == year)))
@@ -93,6 +100,7 @@ class DistrictShare:
 
     @property
     def percent(self) -> int:
+        # rounded down, so a district at 29.9% never reads "30%" beside its warning
         return 100 * self.count // self.total if self.total else 0
 
     @property
@@ -142,12 +150,14 @@ def set_participants(scheme: Scheme, year: int, chosen: set[int], units: dict[in
     for unit_id in sorted(chosen - existing.keys()):
         db.session.add(Participation(scheme_code=scheme.code, year=year, unit_id=unit_id))
         change.added.append(units[unit_id])
+        audit.record("participation.set", code=units[unit_id].code, field="participation",
+                     old=False, new=True, reason=reason, user=user)
     for unit_id in sorted(existing.keys() - chosen):
+        unit = existing[unit_id].unit
         db.session.delete(existing[unit_id])
-        change.removed.append(units.get(unit_id) or existing[unit_id].unit)
-    for unit, taking_part in [(u, True) for u in change.added] + [(u, False) for u in change.removed]:
+        change.removed.append(unit)
         audit.record("participation.set", code=unit.code, field="participation",
-                     old=not taking_part, new=taking_part, reason=reason, user=user)
+                     old=True, new=False, reason=reason, user=user)
     db.session.commit()
     return change
 
@@ -178,7 +188,8 @@ class CommuneStatus:
 
 
 def commune_statuses(scheme: Scheme, period: Period | None, units: list[Unit],
-                     month: PeriodId | None = None, today: date | None = None) -> list[CommuneStatus]:
+                     month: PeriodId | None = None,
+                     today: date | None = None) -> list[CommuneStatus]:
     """Progress, classification and (given a month) the monthly report of each unit.
     Loads all assessments and reports at once: a province has under 200 communes."""
     rows = svc.visible_rows(scheme, period) if period is not None else scheme.leaves
@@ -317,7 +328,8 @@ def history(scheme: Scheme, unit: Unit) -> list[tuple[MonthlyReport, dict]]:
 
 def _check_sendable(period: Period | None, year: int, today: date) -> PeriodId:
     if period is None or period.state != "open":
-        raise CommuneError(f"Kỳ báo cáo năm {year} chưa mở hoặc đã khóa: chưa gửi được báo cáo tháng.")
+        raise CommuneError(f"Kỳ báo cáo năm {year} chưa mở hoặc đã khóa: "
+                           "chưa gửi được báo cáo tháng.")
     if today.year != year:
         raise CommuneError(f"Báo cáo tháng của năm {year} chỉ gửi được trong năm {year} "
                            f"(hôm nay là {today:%d/%m/%Y}).")
@@ -344,7 +356,8 @@ def district_snapshot(scheme: Scheme, statuses: list[CommuneStatus]) -> dict:
     return {s.unit.code: {
         "name": s.unit.name, "type": s.unit.type, "status": s.classification.status,
         "answered": s.answered, "required": s.required,
-        "missing": [m.code for m in s.classification.missing_basic + s.classification.missing_advanced],
+        "missing_basic": [m.code for m in s.classification.missing_basic],
+        "missing_advanced": [m.code for m in s.classification.missing_advanced],
         "values": commune_snapshot(scheme, s),
     } for s in statuses}
 
@@ -376,5 +389,6 @@ def send_report(scheme: Scheme, period: Period | None, year: int, unit: Unit, da
         db.session.commit()
     except IntegrityError:  # the same report sent twice at the same instant
         db.session.rollback()
-        raise CommuneError("Báo cáo tháng này vừa được gửi từ nơi khác. Hãy tải lại trang.") from None
+        raise CommuneError("Báo cáo tháng này vừa được gửi từ nơi khác. "
+                           "Hãy tải lại trang.") from None
     return Sent(report, replaced_at)

@@ -23,6 +23,14 @@ from app.scoring.group import FAMILY_LABELS, FAMILY_ORDER, family, recompute
 from app.scoring.ranking import rank
 
 
+# Who sees a ranking before it is published; unit users and viewers wait for publication.
+EARLY_ROLES = ("superadmin", "province_admin", "appraiser")
+
+
+def may_see(user, ranking_: Ranking) -> bool:
+    return ranking_.published or getattr(user, "role", None) in EARLY_ROLES
+
+
 @dataclass
 class Place:
     unit: Unit

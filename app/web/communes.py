@@ -63,15 +63,17 @@ def _own_unit() -> Unit | None:
 def _district(code: str, year: int) -> Unit:
     """A district the user may see: any for province-wide roles, only their own for a unit user."""
     district = svc.find_district(code, year)
-    own = _own_unit()
-    if district is None or (current_user.role == "unit_user" and (own is None or own.id != district.id)):
+    if district is None:
+        abort(404)
+    if current_user.role == "unit_user" and getattr(_own_unit(), "id", None) != district.id:
         abort(404)
     return district
 
 
 def _commune(scheme: Scheme, year: int, code: str) -> Unit:
-    """A participating commune the user may see: province-wide roles, its own user, its district's."""
-    unit = next((u for u in svc.participants(scheme, year) if u.code == code), None)
+    """A participating commune the user may see: province-wide roles, its own user and the
+    user of its district."""
+    unit = svc.participant(scheme, year, code)
     if unit is None:
         abort(404)
     if current_user.role == "unit_user":
@@ -98,20 +100,24 @@ def _base(scheme: Scheme, year: int) -> dict:
 def overview(scheme_code, period_code):
     """Per district: participants, classification, this month's reports; a province summary."""
     scheme, year = _scheme_and_year(scheme_code, period_code)
-    own = _own_unit()
-    if own is not None:  # a unit user has one page of their own here
+    if current_user.role == "unit_user":  # a unit user has one page of their own here
+        own = _own_unit()
+        if own is None:
+            abort(404)
         if own.type == "huyen":
             return redirect(url_for("communes.district", unit_code=own.code, **_base(scheme, year)))
         return redirect(url_for("communes.commune", unit_code=own.code, **_base(scheme, year)))
-    month, now = svc.report_month(year, today()), today()
+    now = today()
+    month = svc.report_month(year, now)
     units = svc.participants(scheme, year)
     statuses = svc.commune_statuses(scheme, svc.year_period(scheme, year), units, month, now)
     by_unit = {s.unit.id: s for s in statuses}
     groups = svc.shares(svc.communes(scheme, year), set(by_unit))
-    districts = [g.district for g in groups if g.district is not None]
-    district_reports = {d.id: svc.report_state(scheme, d, month, now) for d in districts}
-    rows = [(g, svc.Tally([by_unit[u.id] for u in g.communes if u.id in by_unit]),
-             district_reports.get(g.district.id) if g.district else None) for g in groups]
+    rows = []  # per district: participation share, tally of its communes, its own report
+    for g in groups:
+        tally = svc.Tally([by_unit[u.id] for u in g.communes if u.id in by_unit])
+        report = svc.report_state(scheme, g.district, month, now) if g.district else None
+        rows.append((g, tally, report))
     return render("communes/overview.html", scheme=scheme, year=year, month=month,
                   province=svc.Tally(statuses), rows=rows, base=_base(scheme, year),
                   min_share=svc.MIN_SHARE)
@@ -185,7 +191,8 @@ def participant_counts(scheme_code, period_code):
 def district(scheme_code, period_code, unit_code):
     scheme, year = _scheme_and_year(scheme_code, period_code)
     unit = _district(unit_code, year)
-    month, now = svc.report_month(year, today()), today()
+    now = today()
+    month = svc.report_month(year, now)
     period = svc.year_period(scheme, year)
     units = [u for u in svc.participants(scheme, year) if u.parent_id == unit.id]
     statuses = svc.commune_statuses(scheme, period, units, month, now)
@@ -218,7 +225,8 @@ def send_district_report(scheme_code, period_code, unit_code):
 def commune(scheme_code, period_code, unit_code):
     scheme, year = _scheme_and_year(scheme_code, period_code)
     unit = _commune(scheme, year, unit_code)
-    month, now = svc.report_month(year, today()), today()
+    now = today()
+    month = svc.report_month(year, now)
     period = svc.year_period(scheme, year)
     status = svc.commune_statuses(scheme, period, [unit], month, now)[0]
     district = svc.district_of(unit)
@@ -288,7 +296,7 @@ def entry_notices(periods, schemes: dict[str, Scheme]) -> list[Markup]:
                 svc.DISTRICT_DUE_DAY))
         elif own is not None and own.id in svc.participant_ids(scheme, year):
             notices.append(Markup(
-                '<a href="{}">Kết quả và báo cáo tháng của {} năm {}</a>: hạn gửi ngày {} hằng tháng.'
-            ).format(url_for("communes.commune", unit_code=own.code, **base), own.name, year,
+                '<a href="{}">Kết quả và báo cáo tháng của {} năm {}</a>: '
+                "hạn gửi ngày {} hằng tháng.").format(url_for("communes.commune", unit_code=own.code, **base), own.name, year,
                      svc.COMMUNE_DUE_DAY))
     return notices

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
+from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
 from app.tenancy import get_or_404
@@ -89,14 +90,15 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
     evidence = svc.evidence_by_code(assessment)
     codes = {r.code for r in rows}
     mains = [m for m in scheme.main if _leaf_codes(m) & codes]
+    blocked = svc.edit_block(assessment, period, today()) if writer is not False \
+        else "Bạn chỉ được xem hồ sơ này."
     return {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
         "base": {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code},
         "rows": rows, "mains": mains, "answers": answers, "evidence": evidence,
         "progress": svc.progress(rows, answers, evidence),
         "totals": svc.scores(scheme, answers),
-        "blocked": svc.edit_block(assessment, period, today()) if writer is not False
-        else "Bạn chỉ được xem hồ sơ này.",
+        "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
         "evidence_errors": evidence_errors or {},
@@ -105,6 +107,9 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "section_rows": {m.code: [r for r in rows if r.code in _leaf_codes(m)] for m in mains},
         "met": scoring.met,
         "offices": _office_assignments(scheme, unit),
+        # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
+        **appraisal.unit_form_context(assessment, period, today(), blocked, writer is False,
+                                      svc.visible_rows(scheme, period)),
     }
 
 
@@ -159,7 +164,7 @@ def index():
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
-    for notice in entry_notices(open_periods, schemes):  # links to the commune scheme's pages
+    for notice in entry_notices(open_periods, schemes):  # links to the commune pages
         flash(notice, "info")
     return render("entry/index.html", items=items[:300], total=len(items), province=province)
 

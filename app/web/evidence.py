@@ -61,7 +61,7 @@ def page(scheme_code, period_code, unit_code, code):
 def upload(scheme_code, period_code, unit_code, code):
     ctx = _row_context(scheme_code, period_code, unit_code, code, create=True)
     scheme, period, unit, assessment, writer, row = ctx
-    blocked = svc.edit_block(assessment, period, today())
+    blocked = svc.edit_block(assessment, period, today(), code)
     if blocked:
         return _done(ctx, 409, {"_": blocked})
     fields = _fields(code)
@@ -101,7 +101,7 @@ def _fields(code: str) -> dict:
 def reuse(scheme_code, period_code, unit_code, code):
     ctx = _row_context(scheme_code, period_code, unit_code, code, create=True)
     scheme, period, unit, assessment, writer, row = ctx
-    blocked = svc.edit_block(assessment, period, today())
+    blocked = svc.edit_block(assessment, period, today(), code)
     if blocked:
         return _done(ctx, 409, {"_": blocked})
     evidence = get_or_404(Evidence, id=request.form.get("evidence_id", type=int) or 0,
@@ -120,6 +120,9 @@ def remove(scheme_code, period_code, unit_code, code, link_id):
     if assessment is None:
         abort(404)
     link_row = get_or_404(EvidenceLink, id=link_id, assessment_id=assessment.id, code=code)
+    blocked = svc.edit_block(assessment, period, today(), code)
+    if blocked:
+        return _done(ctx, 409, {"_": blocked})
     try:
         ev.unlink(assessment, link_row, current_user)
         db.session.commit()
@@ -142,6 +145,13 @@ def download(evidence_id):
     response = send_file(ev.store().open(evidence.sha256), mimetype=ev.mime_of(evidence),
                          max_age=0, conditional=True, etag=evidence.sha256)
     response.headers["Content-Disposition"] = content_disposition(evidence.filename, inline)
+    if inline:
+        # Shown in an <iframe> beside the appraisal panel: only our own pages may frame it.
+        # Chrome's PDF viewer needs object-src and its own inline styles; nothing else runs.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; object-src 'self'; img-src 'self'; style-src 'unsafe-inline'; "
+            "frame-ancestors 'self'")
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

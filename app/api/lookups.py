@@ -1,0 +1,85 @@
+"""Finding the scheme, period and unit of a URL in the caller's province (404 otherwise), and
+what the caller may do with that unit's assessment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_login import current_user
+
+from app import periods as period_ids
+from app.api.errors import ApiError
+from app.catalogue.model import Scheme
+from app.models import Assessment, Period, Province, Unit
+from app.plugins import Registry
+from app.services import assessments as svc
+from app.tenancy import get_or_404
+from app.web.entry import unit_in_period
+from app.web.home import current_province
+
+
+def registry() -> Registry:
+    return current_app.extensions["chiso"]
+
+
+def province() -> Province:
+    found = current_province()
+    if found is None:
+        raise ApiError(404, "Không xác định được tỉnh: quản trị hệ thống cần thêm ?province=<mã>.")
+    return found
+
+
+def scheme_or_404(code: str) -> Scheme:
+    scheme = registry().schemes.get(code)
+    if scheme is None or not province().plugin_enabled(scheme.plugin):
+        raise ApiError(404, f"Không có bộ chỉ số «{code}» trong tỉnh của bạn.")
+    return scheme
+
+
+def period_or_404(scheme: Scheme, code: str) -> Period:
+    try:
+        period_ids.parse(code)
+    except period_ids.PeriodError:
+        raise ApiError(404, f"Kỳ «{code}» không đúng định dạng (2022, 2022S1, 2022Q1, 202203).") \
+            from None
+    return get_or_404(Period, scheme_code=scheme.code, code=code)
+
+
+def unit_or_404(code: str, period: Period) -> Unit:
+    unit = unit_in_period(code, period)
+    if unit is None:
+        raise ApiError(404, f"Không có đơn vị «{code}» trong kỳ {period.code}.")
+    return unit
+
+
+@dataclass
+class Access:
+    """``writer``: the agency writing its own rows of the province's assessment (None: every
+    row); ``may_write``: whether the caller enters values for this unit at all."""
+    writer: Unit | None
+    may_write: bool
+
+
+def access(scheme: Scheme, unit: Unit) -> Access:
+    """As on the web form: a unit user reaches only the assessment it fills (another unit's is
+    not found), the province admin every unit's, the others read."""
+    role = current_user.role
+    if role == "province_admin":
+        return Access(None, True)
+    if role == "unit_user":
+        own = current_user.unit
+        filled = svc.assessed_unit(scheme, own) if own is not None else None
+        if filled is None or filled.id != unit.id:
+            raise ApiError(404)
+        return Access(own if own.id != unit.id else None, True)
+    return Access(None, False)
+
+
+def context(scheme_code: str, period_code: str, unit_code: str):
+    """(scheme, period, unit, assessment or None, access) of an assessment URL."""
+    scheme = scheme_or_404(scheme_code)
+    period = period_or_404(scheme, period_code)
+    unit = unit_or_404(unit_code, period)
+    allowed = access(scheme, unit)
+    assessment: Assessment | None = svc.get_assessment(scheme, period, unit)
+    return scheme, period, unit, assessment, allowed

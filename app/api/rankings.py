@@ -1,0 +1,52 @@
+"""Rankings of a scheme's period, and publishing them."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+
+from app.api.convert import number, percent
+from app.api.errors import ApiError
+from app.api.lookups import period_or_404, registry, scheme_or_404
+from app.api.spec import endpoint
+from app.services import publication as pub
+from app.services import rankings as svc
+
+PATH = "/rankings/<scheme_code>/<period_code>"
+
+
+@endpoint(PATH, summary="Xếp hạng các đơn vị trong một kỳ", action="results.view",
+          description="Theo từng nhóm đơn vị (sở, ngành tách khỏi huyện; xã, phường, thị trấn "
+                      "cùng nhóm); bằng điểm thì cùng hạng (1, 1, 3). Cán bộ đơn vị và người "
+                      "xem chỉ thấy sau khi công bố (trước đó: 409).",
+          responses={200: ("Xếp hạng", "Ranking"),
+                     409: ("Kết quả chưa công bố", "Error")})
+def ranking(scheme_code, period_code):
+    scheme = scheme_or_404(scheme_code)
+    period = period_or_404(scheme, period_code)
+    result = svc.ranking(registry(), scheme, period)
+    if not svc.may_see(current_user, result):
+        raise ApiError(409, f"Kết quả {period.label} chưa được công bố.")
+    return jsonify({
+        "scheme": scheme.code, "period": period.code, "published": result.published,
+        "rows": [{"rank": place.rank, "unit": place.unit.code, "name": place.unit.name,
+                  "group": group.family, "total": number(place.totals.total),
+                  "max": number(place.totals.max), "percent": percent(place.totals.percent),
+                  "change": place.change, "year_rank": place.year_rank}
+                 for group in result.groups for place in group.places],
+    })
+
+
+@endpoint(PATH + "/publish", "POST", summary="Công bố kết quả của kỳ", action="periods.manage",
+          description="Từ chối (409) khi còn hồ sơ đã nộp hoặc đang giải trình chưa thẩm định "
+                      "xong, hoặc kết quả đã công bố. Sau khi công bố, điểm chỉ còn để xem.",
+          responses={200: ("Đã công bố", "Publication"),
+                     409: ("Còn hồ sơ chưa thẩm định, hoặc đã công bố", "Error")})
+def publish(scheme_code, period_code):
+    scheme = scheme_or_404(scheme_code)
+    period = period_or_404(scheme, period_code)
+    try:
+        done = pub.publish(scheme, period, current_user)
+    except pub.PublicationError as exc:
+        raise ApiError(409, str(exc)) from None
+    return jsonify({"scheme": scheme.code, "period": period.code, "published": True,
+                    "published_at": done.published_at.isoformat() + "Z"})

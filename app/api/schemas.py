@@ -1,0 +1,122 @@
+"""JSON Schemas of the API's bodies (OpenAPI 3.0 components). ``ref("Unit[]")`` is a list."""
+from __future__ import annotations
+
+NUMBER = {"type": "number"}
+NULL_NUMBER = {"type": "number", "nullable": True}
+NULL_STRING = {"type": "string", "nullable": True}
+STATE = {"type": "string", "enum": ["draft", "submitted", "returned", "appraised", "published"]}
+PERCENT = {"type": "number", "nullable": True, "description": "0–100, hai chữ số thập phân"}
+
+
+def ref(name: str) -> dict:
+    if name.endswith("[]"):
+        return {"type": "array", "items": ref(name[:-2])}
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict, required=None, **extra) -> dict:
+    schema = {"type": "object", "properties": properties, **extra}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+SCHEMAS = {
+    "Error": _object({
+        "error": {"type": "string", "description": "Thông báo lỗi bằng tiếng Việt"},
+        "errors": {"type": "object", "description": "422: mọi lỗi, theo mã chỉ tiêu rồi theo "
+                                                    "trường: {\"1.2\": {\"self_score\": \"…\"}}",
+                   "additionalProperties": True},
+    }, ["error"]),
+    "Scheme": _object({
+        "code": {"type": "string"}, "province": {"type": "string"},
+        "title": {"type": "string"}, "version": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["points", "target", "monitor"]},
+        "source": {"type": "object", "additionalProperties": True},
+        "max_points": NULL_NUMBER,
+        "unit_types": {"type": "array", "items": {"type": "string"}},
+    }),
+    "Indicator": _object({
+        "code": {"type": "string"}, "parent": NULL_STRING, "title": {"type": "string"},
+        "source_title": NULL_STRING, "max_points": NULL_NUMBER, "method": {"type": "string"},
+        "period": {"type": "string"}, "measure": NULL_STRING, "lead": NULL_STRING,
+        "coordinating": {"type": "array", "items": {"type": "string"}},
+        "pillar": NULL_STRING, "evidence_required": {"type": "boolean"},
+        "not_assessable": {"type": "boolean"}, "raised_from": NULL_STRING, "level": NULL_STRING,
+        "targets": {"type": "object", "nullable": True, "additionalProperties": True},
+    }, description="Giống `flask --app wsgi catalogue show --json`."),
+    "Unit": _object({
+        "code": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},
+        "parent": NULL_STRING,
+    }),
+    "MainIndex": _object({
+        "code": {"type": "string"}, "title": {"type": "string"}, "score": NUMBER, "max": NUMBER,
+    }),
+    "IndicatorValue": _object({
+        "code": {"type": "string"},
+        "value": {"nullable": True, "description": "số; true/false (có/không); chuỗi (văn "
+                                                   "bản); với phân số là tỷ lệ %"},
+        "numerator": NULL_NUMBER, "denominator": NULL_NUMBER,
+        "self_score": NULL_NUMBER, "appraised_score": NULL_NUMBER,
+        "score": NULL_NUMBER,
+        "score_source": {"type": "string",
+                         "enum": ["appraised", "self", "computed", "none", "not_assessed"]},
+        "not_assessed": {"type": "boolean"}, "not_assessed_reason": NULL_STRING,
+        "explanation": NULL_STRING, "no_evidence_reason": NULL_STRING,
+        "version": {"type": "integer", "nullable": True},
+    }),
+    "Assessment": _object({
+        "scheme": {"type": "string"}, "period": {"type": "string"}, "unit": {"type": "string"},
+        "state": STATE, "total": NUMBER, "max": NUMBER, "percent": PERCENT,
+        "main": ref("MainIndex[]"), "indicators": ref("IndicatorValue[]"),
+    }),
+    "ValuesPut": _object({
+        "values": {"type": "object", "description": "Theo mã chỉ tiêu. Mỗi mã gửi lên thay cả "
+                   "dòng đó (trường bỏ trống được xóa; điểm tự chấm bỏ trống được tính từ giá "
+                   "trị như trên biểu mẫu). Phân số gửi numerator và denominator.",
+                   "additionalProperties": _object({
+                       "value": {"nullable": True}, "numerator": NULL_NUMBER,
+                       "denominator": NULL_NUMBER, "self_score": NULL_NUMBER,
+                       "not_assessed": {"type": "boolean"}, "not_assessed_reason": NULL_STRING,
+                       "explanation": NULL_STRING, "no_evidence_reason": NULL_STRING,
+                       "version": {"type": "integer", "description": "cũ → 409"},
+                   })},
+    }, ["values"]),
+    "Missing": _object({
+        "error": {"type": "string"},
+        "missing": {"type": "array", "items": _object({"code": {"type": "string"},
+                                                       "problem": {"type": "string"}})},
+    }),
+    "AppraisalPut": _object({
+        "scores": {"type": "object", "additionalProperties": _object({
+            "score": NUMBER, "comment": NULL_STRING})},
+    }, ["scores"]),
+    "EvidenceUpload": _object({
+        "indicator": {"type": "string"}, "file": {"type": "string", "format": "binary"},
+        "url": {"type": "string"}, "doc_number": {"type": "string"},
+        "doc_date": {"type": "string", "description": "31/12/2022 hoặc 2022-12-31"},
+        "issuer": {"type": "string"}, "title": {"type": "string"},
+    }, ["indicator"]),
+    "Evidence": _object({
+        "id": {"type": "integer"}, "sha256": NULL_STRING, "filename": NULL_STRING,
+        "size": {"type": "integer", "nullable": True}, "url": NULL_STRING,
+        "indicators": {"type": "array", "items": {"type": "string"}},
+    }),
+    "RankingRow": _object({
+        "rank": {"type": "integer", "nullable": True}, "unit": {"type": "string"},
+        "name": {"type": "string"}, "group": {"type": "string"},
+        "total": NUMBER, "max": NUMBER, "percent": PERCENT,
+        "change": {"type": "integer", "nullable": True,
+                   "description": "số bậc tăng (+) hoặc giảm (−) so với kỳ trước đã công bố"},
+        "year_rank": {"type": "integer", "nullable": True},
+    }),
+    "Ranking": _object({
+        "scheme": {"type": "string"}, "period": {"type": "string"},
+        "published": {"type": "boolean"}, "rows": ref("RankingRow[]"),
+    }),
+    "Publication": _object({
+        "scheme": {"type": "string"}, "period": {"type": "string"},
+        "published": {"type": "boolean"},
+        "published_at": {"type": "string", "format": "date-time", "nullable": True},
+    }),
+}

@@ -1,0 +1,353 @@
+"""Appraisal (thẩm định) in the browser: the queue, one assessment's overview, the side-by-side
+view of one indicator (evidence left, scores right), questions, returns and re-opening; and, on
+the unit's side, replying to questions, resubmitting, and the history page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Assessment, Period, Unit
+from app.models.assessment import STATE_LABELS
+from app.permissions import can, require
+from app.services import appraisal as ap
+from app.services import assessments as svc
+from app.storage import inline_allowed
+from app.web import _number, render
+from app.web import entry as entry_views
+from app.web.home import enabled_schemes, province_required
+
+bp = Blueprint("appraisal", __name__)
+QUEUE = "appraisal/queue.html"
+PAGE = "appraisal/indicator.html"
+ROOT = "/appraisal/<scheme_code>/<period_code>/<unit_code>"
+QUEUE_LIMIT = 500
+_STATE_ORDER = {"submitted": 0, "returned": 1, "appraised": 2}  # what waits on the appraiser first
+
+
+# -- template helpers for the history panel (entry form and appraisal pages) ----------------
+@bp.app_template_filter("audit_field")
+def _audit_field(field):
+    return ap.FIELD_LABELS.get(field, field or "")
+
+
+@bp.app_template_filter("audit_action")
+def _audit_action(action):
+    return ap.ACTION_LABELS.get(action, action)
+
+
+@bp.app_template_filter("audit_value")
+def _audit_value(text, field):
+    shown = ap.shown_value(field, text)
+    if field in ap.NUMERIC_FIELDS and shown != "—":
+        return _number(text, 4)
+    return shown
+
+
+# -- lookups ---------------------------------------------------------------------------------
+def _load(scheme_code, period_code, unit_code):
+    """Scheme, period, unit and a submitted (or later) assessment of the current province."""
+    scheme, period, unit, assessment, _writer = entry_views._context(scheme_code, period_code,
+                                                                     unit_code)
+    if assessment is None or assessment.state == "draft":
+        abort(404)  # nothing submitted: nothing to appraise
+    return scheme, period, unit, assessment
+
+
+def _scope(scheme):
+    """The main indices the current user appraises; None: all (and for the province admin)."""
+    return ap.scope_of(current_user, scheme.code) if current_user.role == "appraiser" else None
+
+
+def _base(scheme, period, unit) -> dict:
+    return {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
+
+
+def _today():
+    return entry_views.today()
+
+
+# -- the queue -------------------------------------------------------------------------------
+@bp.route("/appraisal")
+@login_required
+@require("appraisal.review")
+def queue():
+    province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    schemes = {s.code: s for s in enabled_schemes(province)}
+    args = {k: (request.args.get(k) or "").strip() for k in ("scheme", "period", "q", "state")}
+    mine = request.args.get("mine") == "1"
+    items = _queue_items(schemes, args, mine)
+    periods = sorted({code for code in db.session.scalars(select(Period.code).where(
+        Period.scheme_code.in_(list(schemes))))}, reverse=True)
+    return render(QUEUE, "results", items=items[:QUEUE_LIMIT], total=len(items), args=args,
+                  mine=mine, schemes=schemes.values(), periods=periods,
+                  states=ap.QUEUE_STATES, STATE_LABELS=STATE_LABELS,
+                  has_scope=any(_scope(s) for s in schemes.values()))
+
+
+def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
+    states = [args["state"]] if args["state"] in ap.QUEUE_STATES else list(ap.QUEUE_STATES)
+    stmt = (select(Assessment).join(Unit, Assessment.unit_id == Unit.id)
+            .join(Period, Assessment.period_id == Period.id)
+            .where(Assessment.state.in_(states), Assessment.scheme_code.in_(list(schemes)))
+            .options(selectinload(Assessment.answers))
+            .order_by(case(_STATE_ORDER, value=Assessment.state), Assessment.submitted_at,
+                      Unit.name))
+    if args["scheme"]:
+        stmt = stmt.where(Assessment.scheme_code == args["scheme"])
+    if args["period"]:
+        stmt = stmt.where(Period.code == args["period"])
+    if args["q"]:
+        stmt = stmt.where(Unit.name.ilike(f"%{args['q']}%"))
+    assessments = db.session.scalars(stmt).all()
+    changes = ap.last_unit_changes([a.id for a in assessments])
+    scopes = {code: _scope(scheme) if mine else None for code, scheme in schemes.items()}
+    items = []
+    for assessment in assessments:
+        scheme = schemes[assessment.scheme_code]
+        rows = [r for r in svc.visible_rows(scheme, assessment.period)
+                if ap.in_scope(scopes[scheme.code], scheme, r.code)]
+        if not rows:
+            continue
+        items.append({"assessment": assessment, "scheme": scheme,
+                      "tally": ap.tally(ap.statuses(assessment, rows, changes))})
+    return items
+
+
+# -- one assessment --------------------------------------------------------------------------
+@bp.route(ROOT)
+@login_required
+@require("appraisal.review")
+def assessment(scheme_code, period_code, unit_code):
+    scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
+    rows = svc.visible_rows(scheme, period)
+    scope = _scope(scheme)
+    row_statuses = ap.statuses(found, rows)
+    questions = ap.all_questions(found)
+    drafts = ap.current_questions(found) if found.state == "submitted" else []
+    mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)]
+    next_todo = next((r for r in mine if row_statuses[r.code] not in ap.DONE),
+                     mine[0] if mine else None)
+    return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
+                  assessment=found, rows=rows, statuses=row_statuses, scope=scope,
+                  answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
+                  questions=questions, drafts=drafts, next_todo=next_todo,
+                  base=_base(scheme, period, unit), STATUS_LABELS=ap.STATUS_LABELS,
+                  in_scope=lambda code: ap.in_scope(scope, scheme, code))
+
+
+@bp.route(ROOT + "/return", methods=["POST"])
+@login_required
+@require("appraisal.do")
+def return_to_unit(scheme_code, period_code, unit_code):
+    scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
+    try:
+        questions = ap.return_to_unit(found, current_user)
+        flash(f"Đã trả hồ sơ cho {unit.name} để giải trình {len(questions)} chỉ tiêu.", "success")
+    except ap.AppraisalError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("appraisal.assessment", **_base(scheme, period, unit)))
+
+
+# -- the side-by-side view of one indicator --------------------------------------------------
+def _indicator(scheme_code, period_code, unit_code, code):
+    scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
+    rows = svc.visible_rows(scheme, period)
+    row = scheme.by_code.get(code)
+    if row is None or row not in rows:
+        abort(404)
+    return scheme, period, unit, found, rows, row
+
+
+def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved=None):
+    """Everything the side-by-side page shows for one indicator."""
+    scope = _scope(scheme)
+    mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)] or rows
+    position = mine.index(row) if row in mine else None
+    answer = svc.answers_by_code(found).get(row.code)
+    evidence = [link.evidence for link in svc.evidence_by_code(found).get(row.code, [])]
+    shown = request.args.get("ev", type=int)
+    viewer = next((e for e in evidence if e.id == shown), None) or next(
+        (e for e in evidence if inline_allowed(e.kind)), None)
+    previous = entry_views._previous(scheme, period, unit)
+    row_statuses = ap.statuses(found, rows)
+    allowed = ap.in_scope(scope, scheme, row.code)
+    appraiser = current_user.role == "appraiser"
+    return {
+        "scheme": scheme, "period": period, "unit": unit, "assessment": found, "row": row,
+        "base": _base(scheme, period, unit), "answer": answer, "evidence": evidence,
+        "viewer": viewer, "inline_allowed": inline_allowed,
+        "previous": previous, "prev_answer": previous.get("answers", {}).get(row.code),
+        "status": row_statuses[row.code], "tally": ap.tally(row_statuses),
+        "STATUS_LABELS": ap.STATUS_LABELS,
+        "prev_row": mine[position - 1] if position else None,
+        "next_row": mine[position + 1] if position is not None and position + 1 < len(mine)
+        else None,
+        "position": position, "count": len(mine), "in_scope": allowed,
+        "changes": ap.changes_since_appraisal(found, answer),
+        "questions": [q for q in ap.all_questions(found) if q.code == row.code],
+        "draft": next((q for q in ap.current_questions(found) if q.code == row.code), None)
+        if found.state == "submitted" else None,
+        "can_score": appraiser and allowed and found.state in ap.SCORABLE_STATES
+        and answer is not None and not answer.not_assessed,
+        "can_ask": appraiser and allowed and found.state == "submitted",
+        "can_reopen": can(current_user, "appraisal.review") and (allowed or not appraiser)
+        and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
+        "events": ap.history(found, row.code),
+        "errors": errors or {}, "typed": typed or {}, "saved": saved,
+        "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
+    }
+
+
+@bp.route(ROOT + "/<code>", methods=["GET"])
+@login_required
+@require("appraisal.review")
+def indicator(scheme_code, period_code, unit_code, code):
+    loaded = _indicator(scheme_code, period_code, unit_code, code)
+    return render(PAGE, "workspace", **_page(*loaded))
+
+
+def _answer_panel(loaded, status=200, errors=None, typed=None, saved=None, message=None):
+    """htmx: the right-hand panel again; without JavaScript, back to the page (or it, on error)."""
+    scheme, period, unit, found, rows, row = loaded
+    if request.headers.get("HX-Request"):
+        return render(PAGE, "panel", **_page(*loaded, errors, typed, saved)), status
+    if status == 200:
+        flash(message or saved or "Đã lưu.", "success")
+        return redirect(url_for("appraisal.indicator", code=row.code,
+                                **_base(scheme, period, unit)))
+    return render(PAGE, **_page(*loaded, errors, typed)), status
+
+
+@bp.route(ROOT + "/<code>", methods=["POST"])
+@login_required
+@require("appraisal.do")
+def score(scheme_code, period_code, unit_code, code):
+    loaded = _indicator(scheme_code, period_code, unit_code, code)
+    scheme, _period, _unit, found, rows, row = loaded
+    if not ap.in_scope(_scope(scheme), scheme, row.code):
+        abort(403)  # another council member's main index
+    try:
+        ap.record_score(found, rows, row, request.form, current_user)
+    except ap.InputErrors as exc:
+        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
+    except ap.AppraisalError as exc:
+        return _answer_panel(loaded, 409, {"_": str(exc)})
+    message = f"Đã lưu điểm thẩm định chỉ tiêu {row.code}."
+    if found.state == "appraised":
+        message += " Hồ sơ đã được thẩm định xong."
+    return _answer_panel(loaded, saved=message)
+
+
+@bp.route(ROOT + "/<code>/question", methods=["POST"])
+@login_required
+@require("appraisal.do")
+def question(scheme_code, period_code, unit_code, code):
+    loaded = _indicator(scheme_code, period_code, unit_code, code)
+    scheme, _period, _unit, found, _rows, row = loaded
+    if not ap.in_scope(_scope(scheme), scheme, row.code):
+        abort(403)
+    try:
+        if request.form.get("drop"):
+            ap.drop_question(found, row.code, current_user)
+            message = f"Đã bỏ câu hỏi ở chỉ tiêu {row.code}."
+        else:
+            ap.ask(found, row, request.form, current_user, _today())
+            message = (f"Đã ghi câu hỏi ở chỉ tiêu {row.code}; câu hỏi được gửi khi bạn trả hồ "
+                       "sơ để giải trình.")
+    except ap.InputErrors as exc:
+        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
+    except ap.AppraisalError as exc:
+        return _answer_panel(loaded, 409, {"_": str(exc)})
+    return _answer_panel(loaded, saved=message)
+
+
+@bp.route(ROOT + "/<code>/reopen", methods=["POST"])
+@login_required
+@require("appraisal.review")
+def reopen(scheme_code, period_code, unit_code, code):
+    loaded = _indicator(scheme_code, period_code, unit_code, code)
+    scheme, _period, unit, found, _rows, row = loaded
+    if current_user.role == "appraiser" and not ap.in_scope(_scope(scheme), scheme, row.code):
+        abort(403)
+    try:
+        ap.reopen(found, row.code, request.form, current_user)
+    except ap.InputErrors as exc:
+        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
+    except ap.AppraisalError as exc:
+        return _answer_panel(loaded, 409, {"_": str(exc)})
+    return _answer_panel(loaded, saved=f"Đã mở lại chỉ tiêu {row.code} cho {unit.name}.")
+
+
+# -- the unit's side: replies, resubmission, history -----------------------------------------
+FORM_ROOT = "/assessments/<scheme_code>/<period_code>/<unit_code>"
+
+
+def _unit_context(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
+                                                               unit_code)
+    if found is None or writer is False:
+        abort(404)
+    return scheme, period, unit, found, writer
+
+
+def _back_to_form(scheme, period, unit, found, writer, status, errors=None, message=None):
+    """htmx: the form's appraisal panel; without JavaScript, the form (PRG on success)."""
+    base = _base(scheme, period, unit)
+    if status == 200 and not request.headers.get("HX-Request"):
+        flash(message, "success")
+        return redirect(url_for("entry.form", **base) + "#giai-trinh")
+    context = entry_views._page_context(scheme, period, unit, found, writer)
+    context.update(reply_errors=errors or {}, reply_saved=message)
+    return render(entry_views.PAGE, "appraisal_unit", **context), status
+
+
+@bp.route(FORM_ROOT + "/rows/<code>/reply", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def reply(scheme_code, period_code, unit_code, code):
+    scheme, period, unit, found, writer = _unit_context(scheme_code, period_code, unit_code)
+    try:
+        ap.reply(found, code, request.form, current_user)
+    except ap.InputErrors as exc:
+        return _back_to_form(scheme, period, unit, found, writer, 422, {code: exc.errors["reply"]})
+    except ap.AppraisalError as exc:
+        return _back_to_form(scheme, period, unit, found, writer, 409, {code: str(exc)})
+    return _back_to_form(scheme, period, unit, found, writer, 200,
+                         message=f"Đã lưu trả lời giải trình chỉ tiêu {code}.")
+
+
+@bp.route(FORM_ROOT + "/resubmit", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def resubmit(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, _writer = _unit_context(scheme_code, period_code, unit_code)
+    try:
+        ap.resubmit(found, svc.visible_rows(scheme, period), current_user)
+        flash("Đã nộp lại hồ sơ sau giải trình. Hồ sơ chuyển lại cho thẩm định viên.", "success")
+    except ap.AppraisalError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("entry.form", **_base(scheme, period, unit)))
+
+
+@bp.route(FORM_ROOT + "/history")
+@login_required
+@require("province.view")
+def history(scheme_code, period_code, unit_code):
+    """Who changed what and when, for the whole assessment; ?code= narrows to one indicator."""
+    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
+                                                               unit_code)
+    code = request.args.get("code") or None
+    if code is not None and code not in scheme.by_code:
+        abort(404)
+    return render("appraisal/history.html", scheme=scheme, period=period, unit=unit,
+                  assessment=found, code=code, events=ap.history(found, code),
+                  questions=ap.all_questions(found), base=_base(scheme, period, unit),
+                  reviewer=can(current_user, "appraisal.review") and found is not None
+                  and found.state != "draft")

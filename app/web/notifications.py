@@ -1,0 +1,73 @@
+"""The bell: the unread count on every page, the list of one's notifications, marking read."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+
+from app import tenancy
+from app.extensions import db
+from app.models import Notification
+from app.permissions import require
+from app.services.notifications import KINDS, unread_count
+from app.tenancy import get_or_404
+from app.web import render
+from app.web.home import province_required
+
+bp = Blueprint("notifications", __name__)
+LIST_LIMIT = 200
+
+
+@bp.app_context_processor
+def _bell():
+    """Every page's header shows the unread count; none outside a province (superadmin)."""
+    if not getattr(current_user, "is_authenticated", False) \
+            or tenancy.current_province_id() is None:
+        return {"bell_unread": 0}
+    return {"bell_unread": unread_count(current_user)}
+
+
+@bp.route("/notifications")
+@login_required
+@require("province.view")
+def index():
+    _province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    mine = select(Notification).where(Notification.user_id == current_user.id)
+    items = db.session.scalars(mine.order_by(Notification.created_at.desc(), Notification.id.desc())
+                               .limit(LIST_LIMIT)).all()
+    total = db.session.scalar(select(func.count()).select_from(mine.subquery()))
+    return render("notifications/index.html", items=items, total=total, KINDS=KINDS,
+                  unread=unread_count(current_user))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+@require("province.view")
+def mark_read():
+    """One notification (``id``; ``go`` follows its link) or, without ``id``, all of them."""
+    _province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    now = datetime.utcnow()
+    notification_id = request.form.get("id", type=int)
+    if notification_id is None:
+        db.session.execute(update(Notification).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None))
+            .values(read_at=now))
+        db.session.commit()
+        return redirect(url_for("notifications.index"))
+    notification = get_or_404(Notification, id=notification_id, user_id=current_user.id)
+    notification.read_at = notification.read_at or now
+    db.session.commit()
+    if request.form.get("go") and _own_path(notification.link):
+        return redirect(notification.link)
+    return redirect(url_for("notifications.index"))
+
+
+def _own_path(link: str | None) -> bool:
+    """Only a path of this site: a stored link never sends anyone elsewhere."""
+    return bool(link) and link.startswith("/") and not link.startswith("//")
