@@ -84,3 +84,25 @@ def test_every_yenbai_kpi_lead_agency_is_a_unit_of_the_province(app):
     leads = {row.lead_unit for row in scheme.leaves}
     assert leads and leads <= set(agencies)
     assert len(scheme.leaves) == 40
+
+
+def test_demo_values_give_every_page_something_and_leave_the_demo_units_empty(app):
+    from app.models import Assessment, Participation
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and "hồ sơ mẫu" in first.output
+    with app.app_context(), tenancy.unscoped():
+        states = dict(db.session.execute(select(Assessment.state, func.count())
+                                         .group_by(Assessment.state)).all())
+        demo_units = db.session.scalars(select(Unit.id).where(
+            Unit.code.in_(["dienbien.so-tttt", "394"]))).all()
+        touched = db.session.scalars(select(Assessment.id).where(
+            Assessment.unit_id.in_(demo_units), Assessment.state != "published")).all()
+        participants = db.session.scalar(select(func.count()).select_from(Participation))
+    assert {"draft", "submitted", "appraised"} <= set(states)
+    assert touched == [] and participants > 0
+    again = runner.invoke(args=["demo"])
+    with app.app_context(), tenancy.unscoped():
+        assert dict(db.session.execute(select(Assessment.state, func.count())
+                                       .group_by(Assessment.state)).all()) == states
+    assert "hồ sơ mẫu" not in again.output

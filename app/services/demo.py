@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import OfficeAssignment, Period, Publication, Unit, User
 from app.models.user import ROLE_LABELS
 from app.plugins import Registry
+from app.services.demo_values import load_demo_values
 from app.services.periods import open_period
 from app.services.provinces import setup_province
 
@@ -20,7 +21,8 @@ def demo_email(role: str, province: str | None) -> str:
     return f"{role}.{province}@demo.chiso.vn" if province else f"{role}@demo.chiso.vn"
 
 
-def load_demo(registry: Registry, demo_units: dict[str, str], period: str, password: str):
+def load_demo(registry: Registry, demo_units: dict[str, str], period: str, password: str,
+              values: bool = True):
     """Yield one line per thing done; safe to run again (nothing is duplicated)."""
     _ensure_user(demo_email("superadmin", None), "superadmin", None, None, password)
     yield f"superadmin: {demo_email('superadmin', None)}"
@@ -42,7 +44,9 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
                     row, _ = open_period(registry, scheme.code, period_code, date.today())
                     opened.append(f"{scheme.code} {row.code}")
             db.session.commit()
-        yield f"{code}: {province.name}, {added} đơn vị mới; kỳ mở: {', '.join(opened)}"
+            made = load_demo_values(registry, code, keep_empty={unit_code}) if values else 0
+        yield (f"{code}: {province.name}, {added} đơn vị mới; kỳ mở: {', '.join(opened)}"
+               + (f"; {made} hồ sơ mẫu" if made else ""))
 
 
 def _demo_periods(scheme, year: str) -> list[str]:
