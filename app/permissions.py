@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     "appraisal.review": ("Xem hàng đợi thẩm định; mở lại một chỉ tiêu đã thẩm định",
                          frozenset({PA, AP})),
     "results.view": ("Xem kết quả đã công bố và bảng điều khiển", frozenset({SA, PA, AP, UU, VW})),
+    "results.compare": ("So sánh các tỉnh theo trụ cột chung", frozenset({SA})),
 }
 
 

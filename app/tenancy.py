@@ -10,6 +10,7 @@ read by a view that forgot a filter: it is simply not found (404).
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from contextvars import ContextVar
 
 from flask import abort
@@ -67,6 +68,23 @@ def model_query(model, **filters):
     return db.session.scalars(select(model).filter_by(**filters))
 
 
+@lru_cache(maxsize=1)
+def _tenant_tables() -> frozenset:
+    from app.extensions import db
+    return frozenset(mapper.local_table for mapper in db.Model.registry.mappers
+                     if issubclass(mapper.class_, TenantMixin))
+
+
+def _touches_tenant_data(state) -> bool:
+    """An entity selected, or a tenant table anywhere in the statement (``select_from(Unit)``)."""
+    if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return True
+    from sqlalchemy.sql.util import find_tables
+    tenant = _tenant_tables()
+    return any(table in tenant for table in find_tables(state.statement, include_joins=True,
+                                                         include_aliases=True))
+
+
 def install(session_class=Session) -> None:
     @event.listens_for(session_class, "do_orm_execute")
     def _scope_queries(state):
@@ -78,7 +96,7 @@ def install(session_class=Session) -> None:
         current = _current.get()
         if current is ALL:
             return
-        if not any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        if not _touches_tenant_data(state):
             return
         if current is None:
             raise TenancyError("truy vấn dữ liệu của tỉnh khi chưa xác định tỉnh hiện tại")

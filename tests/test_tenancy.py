@@ -88,3 +88,10 @@ def test_unit_list_shows_own_province_only(as_user):
     page = as_user("viewer", "dienbien").get("/units?q=Huyện").get_data(as_text=True)
     assert "Huyện Mường Nhé" in page
     assert "Huyện Yên Định" not in page and "Huyện Lục Yên" not in page
+
+
+def test_counts_through_select_from_are_scoped_too(ctx):
+    with tenancy.scoped(province_id(ctx, "dienbien")):
+        assert db.session.scalar(select(func.count()).select_from(Unit)) == 159
+    with pytest.raises(tenancy.TenancyError):
+        db.session.scalar(select(func.count()).select_from(Unit))

@@ -35,6 +35,9 @@ def init_app(app) -> None:
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
                    account, api):
         app.register_blueprint(module.bp)
+    from app.web import dashboards, public
+    for module in (dashboards, public):
+        app.register_blueprint(module.bp)
     auth.init_login(app)
 
     from app.web.ownership import check_view_args

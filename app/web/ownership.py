@@ -55,6 +55,11 @@ ENDPOINT_RESOLVERS = {
     "catalogue.show": {"code": _scheme},
     "catalogue.excel": {"code": _scheme},
     "admin.enter_province": {"code": _anything},  # superadmin only, across provinces by design
+    # Public results name a province (any, logged in or not) and objects of it; the view reads
+    # that province's published data only, and answers 404 unless it turned the page on.
+    "public.province": {"code": _anything},
+    "public.unit": {"code": _anything, "scheme_code": _anything, "period_code": _anything,
+                    "unit_code": _anything},
 }
 
 

@@ -1,0 +1,327 @@
+"""Dashboards: a unit's, the province's (filters by scheme, period and group of units), and the
+superadmin's comparison of provinces. Charts are inline SVG (app.charts), each with a table of
+the same numbers; the numbers come from app.services.dashboards."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import charts
+from app import periods as period_ids
+from app import tenancy
+from app.extensions import db
+from app.models import Assessment, Period, Province, Unit
+from app.permissions import require
+from app.services import audit, communes
+from app.services import rankings as ranks
+from app.services import dashboards as svc
+from app.services.communes import VIETNAM
+from app.tenancy import get_or_404
+from app.web import registry, render
+from app.web.home import current_province, province_required
+
+bp = Blueprint("dashboards", __name__)
+
+
+def today():
+    return datetime.now(VIETNAM).date()
+
+
+def _block(name: str) -> str | None:
+    """The htmx fragment to answer with; a history restore wants the whole page."""
+    return None if request.headers.get("HX-History-Restore-Request") else name
+
+
+def short(row) -> str:
+    """A main index as an axis or column reads it: «1. Nhận thức số»."""
+    return f"{row.code}. {row.title}"
+
+
+@bp.route("/dashboards/charts.css")
+def chart_css():
+    """The charts' stylesheet (pygal's rules for our colours): a file, as the CSP wants."""
+    response = make_response(charts.stylesheet())
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# -- landing ---------------------------------------------------------------------------------
+@bp.route("/dashboards")
+@login_required
+@require("results.view")
+def index():
+    """Province roles go to the province's dashboard; a unit user chooses among its own."""
+    if current_user.role == "superadmin" and current_province() is None:
+        return redirect(url_for("dashboards.compare"))
+    province, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    if current_user.role != "unit_user":
+        return redirect(url_for("dashboards.province"))
+    schemes = {s.code: s for s in svc.dashboard_schemes(registry(), province)
+               if s.kind == "points"}
+    own = db.session.execute(
+        select(Assessment, Period).join(Period, Assessment.period_id == Period.id)
+        .where(Assessment.unit_id == current_user.unit_id,
+               Period.scheme_code.in_(list(schemes)))
+        .order_by(Period.code.desc())).all()
+    return render("dashboards/index.html", own=own, schemes=schemes, unit=current_user.unit)
+
+
+# -- one unit --------------------------------------------------------------------------------
+def _scheme_and_period(scheme_code: str, period_code: str):
+    province, _ = province_required()
+    scheme = registry().schemes.get(scheme_code)
+    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin):
+        abort(404)
+    try:
+        period_ids.parse(period_code)
+    except period_ids.PeriodError:
+        abort(404)
+    return scheme, get_or_404(Period, scheme_code=scheme.code, code=period_code)
+
+
+def _unit(code: str, period: Period) -> Unit:
+    """The unit of that code (the row assessed in the period where codes were reused)."""
+    units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
+    if not units:
+        abort(404)
+    if current_user.role == "unit_user" and getattr(current_user.unit, "code", None) != code:
+        abort(404)  # a unit sees its own dashboard only; another's is as if it did not exist
+    assessed = set(db.session.scalars(select(Assessment.unit_id).where(
+        Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
+    return next((u for u in units if u.id in assessed),
+                next((u for u in units if u.current), units[0]))
+
+
+@bp.route("/dashboards/unit/<scheme_code>/<period_code>/<unit_code>")
+@login_required
+@require("results.view")
+def unit(scheme_code, period_code, unit_code):
+    scheme, period = _scheme_and_period(scheme_code, period_code)
+    if scheme.kind != "points":
+        abort(404)  # only scored schemes have a score, a rank and indicators to gain on
+    unit_ = _unit(unit_code, period)
+    view = svc.unit_dashboard(registry(), scheme, period, unit_, current_user)
+    # A viewer waits for publication; the unit's own user sees its scores, not the others'.
+    shows_scores = view.sees_others or current_user.role == "unit_user"
+    return render("dashboards/unit.html", view=view, shows_scores=shows_scores,
+                  radar=_radar(view) if shows_scores and view.indices else None,
+                  history_chart=_history_chart(view), short=short)
+
+
+def _radar(view: svc.UnitDashboard):
+    axes = [short(i.row) for i in view.indices]
+    series = [(view.unit.name, [_float(i.percent) for i in view.indices])]
+    if view.sees_others and view.average and len(svc.ranked(view.group)) > 1:
+        series.append(("Trung bình các đơn vị cùng nhóm",
+                       [_float(view.average.get(i.row.code)) for i in view.indices]))
+    if view.sees_others and view.best is not None and view.best.unit.id != view.unit.id:
+        series.append((f"Đứng đầu: {view.best.unit.name}",
+                       [_float(view.best_indices.get(i.row.code)) for i in view.indices]))
+    names = ", ".join(label for label, _values in series)
+    return charts.radar("radar", f"Tỷ lệ điểm theo chỉ số chính, {view.period.label.lower()}",
+                        f"Biểu đồ mạng nhện so sánh {names}: phần trăm điểm tối đa của từng "
+                        "chỉ số chính. Số liệu ở bảng bên dưới.", axes, series)
+
+
+def _history_chart(view: svc.UnitDashboard):
+    if not view.history:
+        return None
+    return charts.lines(
+        "history", f"Tỷ lệ điểm của {view.unit.name} qua các năm",
+        "Biểu đồ đường: phần trăm điểm tối đa của đơn vị ở từng năm đã công bố. "
+        "Số liệu ở bảng bên cạnh.",
+        [p.period.label for p in view.history],
+        [(view.unit.name, [_float(p.percent) for p in view.history])], percent=True,
+        small=True)
+
+
+def short_period(period: Period) -> str:
+    """An axis label: 2022, 6T1/2022, Q1/2022, 1/2022."""
+    ident = period.ident
+    return {"year": f"{ident.year}", "half_year": f"6T{ident.index}/{ident.year}",
+            "quarter": f"Q{ident.index}/{ident.year}"}.get(ident.type, f"{ident.index}/{ident.year}")
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+# -- the province ----------------------------------------------------------------------------
+@bp.route("/dashboards/province")
+@login_required
+@require("results.view")
+def province():
+    if current_user.role == "superadmin" and current_province() is None:
+        return redirect(url_for("dashboards.compare"))
+    province_, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    if current_user.role == "unit_user":
+        return redirect(url_for("dashboards.index"))  # a unit sees its own dashboard
+    context = _province_context(province_)
+    return render("dashboards/province.html", block=_block("dashboard"), **context)
+
+
+def _province_context(province_: Province) -> dict:
+    early = svc.sees_early(current_user)
+    schemes = svc.dashboard_schemes(registry(), province_)
+    scheme = next((s for s in schemes if s.code == request.args.get("scheme")),
+                  schemes[0] if schemes else None)
+    context = dict(province=province_, schemes=schemes, scheme=scheme, periods=[], period=None,
+                   early=early, group=request.args.get("group", ""), short=short,
+                   heat_classes=svc.HEAT_CLASSES)
+    if scheme is None:
+        return context
+    periods = svc.scheme_periods(scheme, published_only=not early)
+    period = next((p for p in periods if p.code == request.args.get("period")),
+                  svc.default_period(periods))
+    context.update(periods=periods, period=period)
+    if period is None:
+        return context
+    context["published"] = svc.is_published(period)
+    context["progress"] = svc.progress(scheme, period, today())
+    context["progress_chart"] = _progress_chart(context["progress"], period)
+    if scheme.kind == "points":
+        context.update(_points_context(scheme, period, context["group"]))
+    elif communes.is_commune_scheme(scheme):
+        context.update(_levels_context(scheme, period, early or context["published"]))
+    elif scheme.kind == "monitor":
+        context.update(_kpi_context(scheme, early))
+    return context
+
+
+def _progress_chart(progress: svc.Progress, period: Period):
+    labels = ["Đã nộp", "Đã thẩm định", "Quá hạn chưa nộp", "Chưa nộp, còn hạn"]
+    counts = [progress.submitted, progress.appraised, progress.late, progress.waiting]
+    return charts.hbars("progress", f"Tiến độ nộp hồ sơ {period.label.lower()}",
+                        f"Biểu đồ thanh ngang: số đơn vị theo trạng thái hồ sơ, trên tổng số "
+                        f"{progress.expected} đơn vị phải báo cáo. Số liệu ở bảng bên cạnh.",
+                        labels, [("Số đơn vị", counts)], top=max(progress.expected, 1),
+                        percent=False,
+                        width=560)
+
+
+def _points_context(scheme, period, group_code: str) -> dict:
+    ranking = ranks.ranking(registry(), scheme, period)
+    groups = [g for g in ranking.groups if not group_code or g.family == group_code]
+    return {"ranking": ranking, "all_groups": ranking.groups, "groups": groups,
+            "rank_charts": {g.family: _rank_chart(g, period) for g in groups},
+            "heat": {g.family: svc.heatmap(scheme, g) for g in groups}}
+
+
+def _rank_chart(group, period):
+    places = svc.ranked(group)
+    if not places:
+        return None
+    return charts.hbars(
+        f"rank-{group.family}", f"Xếp hạng {group.label.lower()}, {period.label.lower()}",
+        "Biểu đồ thanh ngang: phần trăm điểm tối đa của từng đơn vị, hạng cao ở trên. "
+        "Số liệu ở bảng xếp hạng bên dưới.",
+        [f"{p.rank}. {p.unit.name}" for p in places],
+        [("Tỷ lệ điểm", [_float(p.totals.percent) for p in places])])
+
+
+def _levels_context(scheme, period, visible: bool) -> dict:
+    if not visible:
+        return {"levels": None}
+    levels = svc.commune_levels(scheme, period.ident.year)
+    chart = None
+    if levels and levels[0].total:
+        chart = charts.hbars(
+            "levels", f"Tỷ lệ đơn vị tham gia đạt chuẩn, {period.label.lower()}",
+            "Biểu đồ thanh ngang: phần trăm xã, phường, thị trấn tham gia đạt mức cơ bản và nâng cao, "
+            "toàn tỉnh và từng huyện. Số liệu ở bảng bên cạnh.",
+            [lv.name for lv in levels],
+            [("Đạt cơ bản", [_float(lv.basic_percent) for lv in levels]),
+             ("Đạt nâng cao", [_float(lv.advanced_percent) for lv in levels])], width=640)
+    return {"levels": levels, "levels_chart": chart}
+
+
+def _kpi_context(scheme, early: bool) -> dict:
+    trends = svc.kpi_trends(scheme, published_only=not early)
+    shown = [t for t in trends if t.has_values]
+    kpi_charts = {t.row.code: charts.lines(
+        f"kpi-{index}", f"Chỉ tiêu {t.row.code}", f"Biểu đồ đường: giá trị chỉ tiêu {t.row.code} "
+        f"({t.row.title}) qua các kỳ{', đường nét đứt là mục tiêu' if t.target is not None else ''}. "
+        "Số liệu ở bảng bên dưới.",
+        [short_period(p) for p in t.periods], [("Giá trị", [_float(v) for v in t.values])],
+        target=_float(t.target), percent=t.row.measure == "%", small=True)
+        for index, t in enumerate(shown, start=1)}
+    return {"kpis": shown, "kpis_empty": [t for t in trends if not t.has_values],
+            "kpi_charts": kpi_charts}
+
+
+@bp.route("/province/public-results", methods=["POST"])
+@login_required
+@require("province.plugins")
+def public_results():
+    """Turn the public results page (/cong-khai/<province>) on or off."""
+    province_, redirect_ = province_required()
+    if redirect_:
+        return redirect_
+    enabled = request.form.get("enabled") == "1"
+    if province_.public_results != enabled:
+        audit.record("province.public_results", field="public_results",
+                     old=province_.public_results, new=enabled)
+        province_.public_results = enabled
+        db.session.commit()
+    if enabled:
+        flash(f"Đã bật trang công khai kết quả của {province_.name}: ai cũng xem được kết quả "
+              "đã công bố, không cần đăng nhập.", "success")
+    else:
+        flash(f"Đã tắt trang công khai kết quả của {province_.name}.", "success")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/dashboards/") else url_for("dashboards.province"))
+
+
+# -- the superadmin's comparison ---------------------------------------------------------------
+@bp.route("/dashboards/compare")
+@login_required
+@require("results.compare")
+def compare():
+    years = svc.compare_years()
+    period = request.args.get("period") or (years[0] if years else str(today().year))
+    if period not in years:
+        period = years[0] if years else period
+    data = svc.compare(registry(), period)
+    return render("dashboards/compare.html", block=_block("dashboard"), data=data,
+                  years=years, period=period, chart=_compare_chart(data))
+
+
+def _compare_chart(data: dict):
+    shown = [p for p in data["provinces"] if p["total"]]
+    if not shown:
+        return None
+    pillars = [p for p in data["pillars"]
+               if any(pr["pillars"][p["code"]] for pr in shown)]
+    series = [(p["name"] + (" (tỷ lệ chỉ tiêu đạt)" if p["measure"] == "targets" else ""),
+               [(p["pillars"][pl["code"]] or {}).get("percent") for pl in pillars])
+              for p in shown]
+    return charts.hbars(
+        "compare", f"So sánh các tỉnh theo trụ cột, năm {data['period']}",
+        "Biểu đồ thanh ngang: phần trăm điểm tối đa của mỗi tỉnh ở từng trụ cột chung (tỉnh không "
+        "chấm điểm: tỷ lệ chỉ tiêu đạt). Số liệu ở bảng bên dưới.",
+        [pl["label"] for pl in pillars], series)
+
+
+@bp.route("/dashboards/compare/enter", methods=["POST"])
+@login_required
+@require("results.compare")
+def enter():
+    """Drill down: enter a province (read-only, as /admin/provinces/<code>/enter does) and
+    open its dashboard at the compared year."""
+    code = request.form.get("province", "")
+    with tenancy.unscoped():
+        target = db.session.scalar(select(Province).where(Province.code == code))
+    if target is None:
+        abort(404)
+    session["province_id"] = target.id
+    scheme = request.form.get("scheme") or None
+    return redirect(url_for("dashboards.province", scheme=scheme,
+                            period=request.form.get("period") or None))
