@@ -79,12 +79,13 @@ class Registry:
                 raise TypeError("chiso_plugin phải trả về PluginInfo")
             if record.info.code in {r.code for r in self.records.values() if r.ok}:
                 raise ValueError(f"mã plugin «{record.info.code}» đã có plugin khác dùng")
-            schemes = [load_scheme(path, record.info.code)
+            methods = self._scoring_methods(name)
+            # a plugin's catalogues may use the core's methods and its own
+            schemes = [load_scheme(path, record.info.code, extra_methods=set(methods))
                        for path in self._call_one(name, "chiso_schemes") or []]
             for scheme in schemes:
                 if scheme.code in self.schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
-            methods = self._scoring_methods(name)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)

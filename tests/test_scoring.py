@@ -214,3 +214,20 @@ def _scheme(leaf: Row):
 
 def _val(value) -> dict[str, Entry]:
     return {"1.1": Entry(value=D(value))}
+
+
+def test_a_plugin_catalogue_may_use_the_plugins_own_method(installed_plugin):  # noqa: F811
+    folder = installed_plugin("testprov", METHOD_PLUGIN)
+    (folder / "testprov-2024.toml").write_text(
+        TEST_SCHEME.replace('method = "boolean"', 'method = "half_ratio"'), encoding="utf-8")
+    registry = Registry().discover()
+    assert registry.plugin("testprov").ok, registry.records["testprov"].error
+    assert registry.schemes["testprov-2024"].by_code["1.1"].method == "half_ratio"
+
+
+def test_a_catalogue_using_an_unknown_method_is_refused(installed_plugin):  # noqa: F811
+    folder = installed_plugin("testprov", METHOD_PLUGIN)
+    (folder / "testprov-2024.toml").write_text(
+        TEST_SCHEME.replace('method = "boolean"', 'method = "nua_ty_le"'), encoding="utf-8")
+    record = Registry().discover().records["testprov"]
+    assert not record.ok and "phương pháp chấm «nua_ty_le» không có" in record.error

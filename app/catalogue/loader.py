@@ -20,7 +20,7 @@ class CatalogueError(ValueError):
     """A catalogue file that does not validate; the message names the file and the row."""
 
 
-def load_scheme(path: str | Path, plugin: str) -> Scheme:
+def load_scheme(path: str | Path, plugin: str, extra_methods: set[str] = frozenset()) -> Scheme:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -36,7 +36,8 @@ def load_scheme(path: str | Path, plugin: str) -> Scheme:
     for unit_type in head["unit_types"]:
         if unit_type not in UNIT_TYPES:
             fail(None, f"loại đơn vị «{unit_type}» không có")
-    rows = [_row(raw, head, fail) for raw in data.get("row", [])]
+    methods = set(METHODS) | set(extra_methods)
+    rows = [_row(raw, head, fail, methods) for raw in data.get("row", [])]
     if not rows:
         fail(None, "không có dòng chỉ số nào")
     scheme = Scheme(
@@ -57,7 +58,7 @@ def _failer(path: Path):
     return fail
 
 
-def _row(raw: dict, head: dict, fail) -> Row:
+def _row(raw: dict, head: dict, fail, methods) -> Row:
     code = str(raw.get("code", "")).strip()
     if not code:
         fail("?", f"dòng không có mã (tiêu đề: {raw.get('title', '')[:60]!r})")
@@ -84,7 +85,7 @@ def _row(raw: dict, head: dict, fail) -> Row:
     if row.parent is None and "." in code:
         row.parent = code.rsplit(".", 1)[0]
     checks = [
-        (method in METHODS, f"phương pháp chấm «{method}» không có"),
+        (method in methods, f"phương pháp chấm «{method}» không có"),
         (period in PERIOD_TYPES, f"kỳ «{period}» không hợp lệ"),
         (row.input in INPUTS, f"kiểu nhập «{row.input}» không có"),
         (row.pillar is None or row.pillar in PILLARS, f"trụ cột «{row.pillar}» không có"),

@@ -307,4 +307,5 @@ def scores(scheme: Scheme, answers: dict[str, Answer]) -> scoring.Totals:
 def to_entry(answer: Answer) -> scoring.Entry:
     return scoring.Entry(value=answer.value, numerator=answer.numerator,
                          denominator=answer.denominator, text=answer.text,
-                         self_score=answer.self_score, not_assessed=answer.not_assessed)
+                         self_score=answer.self_score, appraised_score=answer.appraised_score,
+                         not_assessed=answer.not_assessed)

@@ -97,7 +97,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "base": {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code},
         "rows": rows, "mains": mains, "answers": answers, "evidence": evidence,
         "progress": svc.progress(rows, answers, evidence),
-        "totals": svc.scores(scheme, answers),
+        "totals": _totals(scheme, period, assessment, answers),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
@@ -119,6 +119,14 @@ def _office_assignments(scheme, unit) -> dict:
     rows = db.session.scalars(select(OfficeAssignment).where(
         OfficeAssignment.unit_id == unit.id, OfficeAssignment.scheme_code == scheme.code))
     return {row.code: row for row in rows}
+
+
+def _totals(scheme, period, assessment, answers):
+    """Scores as the ranking counts them; relative rows need the whole group, others do not."""
+    if any(row.method in ("relative", "inverse") for row in scheme.leaves):
+        from app.services.rankings import unit_totals
+        return unit_totals(registry(), scheme, period, assessment)
+    return svc.scores(scheme, answers)
 
 
 def _leaf_codes(row) -> set[str]:
