@@ -3,31 +3,20 @@ from pathlib import Path
 
 from app import hookimpl
 from app.calendar import Calendar, fixed_day
-from app.plugin_support import read_units, scheme_files
+from app.plugin_support import FolderPlugin
 from app.plugins import PluginInfo
 
-HERE = Path(__file__).parent
-CODE = "dienbien"
+
+class DienBien(FolderPlugin):
+    @hookimpl
+    def chiso_calendar(self, scheme):
+        if self.owns(scheme):
+            # Units submit by 30/01 of the next year; appraisal and publication follow in Q1.
+            return Calendar(("year",), fixed_day(1, 30, years_after=1), "Ngày 30/01 năm sau")
+        return None
 
 
-@hookimpl
-def chiso_plugin():
-    return PluginInfo(code=CODE, province="Điện Biên", official_code="11", version="2022.1")
-
-
-@hookimpl
-def chiso_schemes():
-    return scheme_files(HERE / "schemes")
-
-
-@hookimpl
-def chiso_units():
-    return read_units(HERE / "units.csv", HERE / "agencies.csv")
-
-
-@hookimpl
-def chiso_calendar(scheme):
-    if scheme.plugin == CODE:
-        # Units submit by 30/01 of the next year; appraisal and publication follow in Q1.
-        return Calendar(("year",), fixed_day(1, 30, years_after=1), "Ngày 30/01 năm sau")
-    return None
+plugin = DienBien(Path(__file__).parent,
+                  PluginInfo(code="dienbien", province="Điện Biên", official_code="11",
+                             version="2022.1"),
+                  unit_files=("units.csv", "agencies.csv"))
