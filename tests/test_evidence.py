@@ -181,3 +181,11 @@ def test_full_disk_answers_507_and_keeps_nothing(app, as_user, monkeypatch):
     assert response.status_code == 507
     assert "Máy chủ hết dung lượng lưu trữ" in response.get_data(as_text=True)
     assert evidence_count(app) == 0 and stored_files(app) == []
+
+
+def test_an_absurd_document_date_is_a_field_error_not_a_crash(as_user):
+    response = as_user("unit_user", "dienbien").post(
+        f"{FORM}/rows/1.3/evidence", headers=HX,
+        data={"1.3__ev_url": "https://stttt.dienbien.gov.vn", "1.3__ev_doc_date": "1/1/99999999999999999999"})
+    assert response.status_code == 422
+    assert "Ngày ban hành không hợp lệ" in response.get_data(as_text=True)

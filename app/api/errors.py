@@ -1,8 +1,8 @@
 """Errors of the API: always JSON, always with a Vietnamese ``error``."""
 from __future__ import annotations
 
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 
 from app.api import bp
 
@@ -38,12 +38,40 @@ def response(status: int, message: str, **extra):
     return result
 
 
+def message_for(status: int) -> str:
+    return MESSAGES.get(status) or f"Yêu cầu không thực hiện được (mã lỗi HTTP {status})."
+
+
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
     return response(error.status, error.message, **error.extra)
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     # abort(404) from the shared look-ups, a request over the size limit (413), …
-    return response(error.code or 500, MESSAGES.get(error.code, error.description or ""))
+    result = response(error.code, message_for(error.code))
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        result.headers["Allow"] = ", ".join(error.valid_methods)
+    return result
+
+
+# Flask prefers an app handler for the exact status (the site's HTML pages for 403, 404, 413)
+# over a blueprint handler for HTTPException, so the API names each client-error status.
+for _status in (code for code in default_exceptions if 400 <= code < 500):
+    bp.register_error_handler(_status, _http_error)
+
+
+def _unrouted():
+    """A URL under /api/ that matches no route, or a method its route lacks, fails before any
+    API view runs, so the blueprint's handlers never see it. Flask runs the before-request
+    hooks before it raises that routing error: answer it here, in JSON. (An app error handler
+    for 404 would lose to the site's HTML page, which is registered after the blueprint.)"""
+    error = request.routing_exception
+    if isinstance(error, (NotFound, MethodNotAllowed)) and request.path.startswith("/api/"):
+        return _http_error(error)
+    return None
+
+
+@bp.record_once
+def _register_app_hooks(state) -> None:
+    state.app.before_request(_unrouted)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.api.assessments import PATH, today
 from app.api.errors import ApiError
 from app.api.lookups import context
-from app.api.spec import endpoint
+from app.api.spec import MAX_ID, endpoint
 from app.extensions import db
 from app.models import Evidence, EvidenceLink
 from app.services import assessments as svc
@@ -81,6 +81,8 @@ def _evidence_json(evidence: Evidence, assessment) -> dict:
                       "Tài liệu là đường dẫn: chuyển hướng (302) tới đường dẫn đó.",
           responses={200: ("Nội dung tệp", "file"), 302: ("Tài liệu là một đường dẫn", None)})
 def download(evidence_id):
+    if evidence_id > MAX_ID:  # no such id; SQLite cannot even bind a number past 64 bits
+        raise ApiError(404)
     evidence = get_or_404(Evidence, id=evidence_id)
     if not may_read(evidence):
         raise ApiError(404)

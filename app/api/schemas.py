@@ -74,13 +74,14 @@ SCHEMAS = {
         "values": {"type": "object", "description": "Theo mã chỉ tiêu. Mỗi mã gửi lên thay cả "
                    "dòng đó (trường bỏ trống được xóa; điểm tự chấm bỏ trống được tính từ giá "
                    "trị như trên biểu mẫu). Phân số gửi numerator và denominator.",
+                   "minProperties": 1,
                    "additionalProperties": _object({
                        "value": {"nullable": True}, "numerator": NULL_NUMBER,
                        "denominator": NULL_NUMBER, "self_score": NULL_NUMBER,
                        "not_assessed": {"type": "boolean"}, "not_assessed_reason": NULL_STRING,
                        "explanation": NULL_STRING, "no_evidence_reason": NULL_STRING,
                        "version": {"type": "integer", "description": "cũ → 409"},
-                   })},
+                   }, additionalProperties=False)},
     }, ["values"]),
     "Missing": _object({
         "error": {"type": "string"},
@@ -88,8 +89,8 @@ SCHEMAS = {
                                                        "problem": {"type": "string"}})},
     }),
     "AppraisalPut": _object({
-        "scores": {"type": "object", "additionalProperties": _object({
-            "score": NUMBER, "comment": NULL_STRING})},
+        "scores": {"type": "object", "minProperties": 1, "additionalProperties": _object({
+            "score": NUMBER, "comment": NULL_STRING}, ["score"], additionalProperties=False)},
     }, ["scores"]),
     "EvidenceUpload": _object({
         "indicator": {"type": "string"}, "file": {"type": "string", "format": "binary"},

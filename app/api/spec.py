@@ -18,12 +18,14 @@ from app.api import schemas
 from app.api.errors import MESSAGES, ApiError
 from app.permissions import PERMISSIONS, can
 
-PATH_PARAMS = {
-    "scheme_code": ("string", "Mã bộ chỉ số, ví dụ dienbien-so-2022."),
-    "period_code": ("string", "Kỳ theo định dạng DHIS2: 2022, 2022S1, 2022Q1, 202203."),
-    "unit_code": ("string", "Mã đơn vị (mã GSO hoặc mã của plugin), ví dụ 394 hoặc "
-                            "dienbien.so-tttt."),
-    "evidence_id": ("integer", "Mã số tài liệu kiểm chứng."),
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+PATH_PARAMS = {  # name: (JSON schema, description)
+    "scheme_code": ({"type": "string"}, "Mã bộ chỉ số, ví dụ dienbien-so-2022."),
+    "period_code": ({"type": "string"}, "Kỳ theo định dạng DHIS2: 2022, 2022S1, 2022Q1, 202203."),
+    "unit_code": ({"type": "string"}, "Mã đơn vị (mã GSO hoặc mã của plugin), ví dụ 394 hoặc "
+                                      "dienbien.so-tttt."),
+    "evidence_id": ({"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "Mã số tài liệu kiểm chứng."),
 }
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -120,9 +122,9 @@ def _operation(declared: Endpoint) -> dict:
 def _parameters(declared: Endpoint) -> list[dict]:
     params = []
     for name in declared.path_params:
-        kind, text = PATH_PARAMS[name]
+        schema, text = PATH_PARAMS[name]
         params.append({"name": name, "in": "path", "required": True, "description": text,
-                       "schema": {"type": kind}})
+                       "schema": dict(schema)})
     for name, (kind, text) in declared.query.items():
         params.append({"name": name, "in": "query", "required": False, "description": text,
                        "schema": {"type": kind}})
@@ -149,6 +151,7 @@ def _response(text: str, schema: str | None) -> dict:
     if schema is None:
         return {"description": text}
     if schema == "file":
-        return {"description": text, "content": {"application/octet-stream": {
+        # Served with its own type: an evidence PDF or image, a CSV, an Excel workbook.
+        return {"description": text, "content": {"*/*": {
             "schema": {"type": "string", "format": "binary"}}}}
     return {"description": text, "content": {"application/json": {"schema": schemas.ref(schema)}}}

@@ -37,7 +37,7 @@ def parse_meta(form) -> dict:
     if raw_date:
         try:
             meta["doc_date"] = _parse_date(raw_date)
-        except ValueError:
+        except (ValueError, OverflowError):
             errors["doc_date"] = "Ngày ban hành không hợp lệ: dùng dạng 31/12/2022."
         else:
             if meta["doc_date"] > date.today():
