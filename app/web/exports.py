@@ -1,0 +1,247 @@
+"""Excel and CSV downloads, and the import of an assessment's values from Excel.
+
+Downloads follow the pages' visibility: an assessment's workbook goes to whoever may open its
+form (a unit user: its own), a period's ranking and score sheet to unit users and viewers only
+once published. The import is upload → preview → confirm, all or nothing; between preview and
+confirm the file waits under ``UPLOAD_DIR/value-imports/<province id>/<random token>.xlsx`` and
+confirm re-reads and re-checks it, storing only if the changes are still those previewed.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
+                   render_template, request, url_for)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from app import exports
+from app.permissions import require
+from app.services import assessments as svc
+from app.services import rankings as ranks
+from app.services import value_import
+from app.storage import content_disposition
+from app.web import registry, render
+from app.web.entry import _context as entry_context
+from app.web.entry import today
+from app.web.rankings import _scheme_and_period
+
+bp = Blueprint("exports", __name__)
+ASSESSMENT = "/assessments/<scheme_code>/<period_code>/<unit_code>"
+RANKING = "/rankings/<scheme_code>/<period_code>"
+PAGE = "exports/import.html"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
+
+
+class ValuesFileForm(FlaskForm):
+    file = FileField("Tệp Excel (.xlsx) của hồ sơ")
+
+
+# -- building the files (the API serves the same ones) --------------------------------------
+def assessment_file(scheme, period, unit, assessment, writer, template: bool = False) -> bytes:
+    """The assessment's workbook with the rows ``writer`` fills (None: every row)."""
+    state = assessment.state_label if assessment else "Chưa bắt đầu"
+    heading = exports.Heading(scheme, period.code, period.label, unit.code, unit.name,
+                              f"trạng thái hồ sơ: {state.lower()}")
+    leaves = svc.visible_rows(scheme, period, writer)
+    return exports.assessment_workbook(heading, leaves, svc.answers_by_code(assessment),
+                                       template=template, unit_type=unit.type)
+
+
+def assessment_name(scheme, period, unit, template: bool = False) -> str:
+    prefix = "mau-nhap" if template else "ho-so"
+    return f"{prefix}_{scheme.code}_{period.code}_{unit.code}.xlsx"
+
+
+def download(data, filename: str, content_type: str) -> Response:
+    return Response(data, headers={"Content-Type": content_type,
+                                   "Content-Disposition": content_disposition(filename, False),
+                                   "Cache-Control": "no-store"})
+
+
+# -- one assessment -------------------------------------------------------------------------
+@bp.route(ASSESSMENT + "/export.xlsx")
+@login_required
+@require("province.view")
+def assessment(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, writer = entry_context(scheme_code, period_code, unit_code)
+    data = assessment_file(scheme, period, unit, found, writer or None)
+    return download(data, assessment_name(scheme, period, unit), exports.XLSX_TYPE)
+
+
+@bp.route(ASSESSMENT + "/import-template.xlsx")
+@login_required
+@require("entry.own_unit")
+def template(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, writer = _writable(scheme_code, period_code, unit_code)
+    data = assessment_file(scheme, period, unit, found, writer, template=True)
+    return download(data, assessment_name(scheme, period, unit, True), exports.XLSX_TYPE)
+
+
+def _writable(scheme_code, period_code, unit_code):
+    """The URL's assessment, for someone who enters its values (404 for anyone else)."""
+    scheme, period, unit, found, writer = entry_context(scheme_code, period_code, unit_code)
+    if writer is False:
+        abort(404)
+    return scheme, period, unit, found, writer
+
+
+# -- the import -----------------------------------------------------------------------------
+@bp.route(ASSESSMENT + "/import", methods=["GET", "POST"])
+@login_required
+@require("entry.own_unit")
+def upload(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, writer = _writable(scheme_code, period_code, unit_code)
+    page = _page_context(scheme, period, unit, found, ValuesFileForm())
+    if request.method == "GET":
+        return render(PAGE, **page)
+    page["form"].validate()  # only the CSRF token; the file is checked below
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        page["form"].file.errors.append("Hãy chọn tệp Excel (.xlsx) của hồ sơ để tải lên.")
+        return render(PAGE, "import_area", **page), 422
+    data = file.read()
+    try:
+        upload_ = value_import.read(file.filename, data)
+    except value_import.ImportFileError as exc:
+        page["form"].file.errors.append(str(exc))
+        return render(PAGE, "import_area", **page), 422
+    plan = _plan(upload_, scheme, period, unit, found, writer)
+    token = _store(data)
+    status = 422 if plan.problems else 409 if plan.blocked else 200
+    return render(PAGE, "import_area", **page, plan=plan, token=token,
+                  filename=file.filename), status
+
+
+@bp.route(ASSESSMENT + "/import/confirm", methods=["POST"])
+@login_required
+@require("entry.own_unit")
+def confirm(scheme_code, period_code, unit_code):
+    scheme, period, unit, found, writer = _writable(scheme_code, period_code, unit_code)
+    base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
+    token = request.form.get("token", "")
+    filename = request.form.get("filename", "")[:120]  # only shown: the stored file is read
+    path = _stored(token)
+    if path is None:
+        flash("Tệp đã tải lên không còn: có thể đã được nhập rồi, hoặc đã quá một ngày. Hãy tải "
+              "tệp lên lại.", "error")
+        return redirect(url_for("exports.upload", **base))
+    plan = _plan(value_import.read(path.name, path.read_bytes()), scheme, period, unit, found,
+                 writer)
+    problem = None
+    if plan.ready and plan.digest != request.form.get("digest"):
+        problem = ("Hồ sơ hoặc tệp đã thay đổi từ lúc xem trước. Chưa lưu gì; hãy xem lại "
+                   "các thay đổi dưới đây rồi xác nhận lại.")
+    elif plan.ready:
+        try:
+            stored = value_import.apply(plan, scheme, period, unit, found, current_user,
+                                        f"Nhập từ tệp Excel «{filename}»")
+        except value_import.ImportConflict as exc:
+            problem = str(exc)
+        else:
+            path.unlink(missing_ok=True)
+            flash(f"Đã nhập {stored} chỉ tiêu từ tệp «{filename}» ({plan.count('new')} mới, "
+                  f"{plan.count('changed')} thay đổi).", "success")
+            return redirect(url_for("entry.form", **base))
+    page = _page_context(scheme, period, unit, found, ValuesFileForm())
+    return render(PAGE, "import_area", **page, plan=plan, token=token, filename=filename,
+                  problem=problem), 409 if problem else 422
+
+
+def _plan(upload_, scheme, period, unit, found, writer):
+    leaves = svc.visible_rows(scheme, period, writer)
+    return value_import.plan(upload_, scheme, period, unit, found, leaves, today())
+
+
+def _page_context(scheme, period, unit, found, form) -> dict:
+    return {"scheme": scheme, "period": period, "unit": unit, "assessment": found, "form": form,
+            "base": {"scheme_code": scheme.code, "period_code": period.code,
+                     "unit_code": unit.code},
+            "blocked": svc.edit_block(found, period, today())}
+
+
+def _folder() -> Path:
+    # One folder per province: a token from another province is simply not found.
+    return Path(current_app.config["UPLOAD_DIR"]) / "value-imports" / str(g.province_id)
+
+
+def _store(data: bytes) -> str:
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.xlsx").write_bytes(data)
+    return token
+
+
+def _stored(token: str) -> Path | None:
+    if not TOKEN.fullmatch(token):
+        return None
+    path = _folder() / f"{token}.xlsx"
+    return path if path.is_file() else None
+
+
+# -- a period's ranking and score sheet -----------------------------------------------------
+def visible_ranking(scheme_code: str, period_code: str):
+    """The period's ranking, or an error page (404) for who may not see it yet."""
+    scheme, period = _scheme_and_period(scheme_code, period_code)
+    if scheme.kind != "points":
+        return None, _not_here("Bộ chỉ số này không chấm điểm nên không có bảng điểm và xếp "
+                               "hạng để tải về.")
+    ranking = ranks.ranking(registry(), scheme, period)
+    if not ranks.may_see(current_user, ranking):
+        # 404 rather than 403: the role may see results, just not these ones yet.
+        return None, _not_here(f"Kết quả {period.label.lower()} chưa được công bố; tệp tải về "
+                               "có sau khi quản trị tỉnh công bố kết quả.")
+    return ranking, None
+
+
+def _not_here(text: str):
+    return render_template("error.html", code=404, title="Chưa có tệp để tải", text=text), 404
+
+
+def _ranking_name(ranking, what: str, extension: str) -> str:
+    return f"{what}_{ranking.scheme.code}_{ranking.period.code}.{extension}"
+
+
+@bp.route(RANKING + "/ranking.xlsx")
+@login_required
+@require("results.view")
+def ranking_xlsx(scheme_code, period_code):
+    ranking, refusal = visible_ranking(scheme_code, period_code)
+    return refusal or download(exports.ranking_workbook(ranking),
+                               _ranking_name(ranking, "xep-hang", "xlsx"), exports.XLSX_TYPE)
+
+
+@bp.route(RANKING + "/ranking.csv")
+@login_required
+@require("results.view")
+def ranking_csv(scheme_code, period_code):
+    ranking, refusal = visible_ranking(scheme_code, period_code)
+    return refusal or download(exports.ranking_csv(ranking).encode("utf-8"),
+                               _ranking_name(ranking, "xep-hang", "csv"), exports.CSV_TYPE)
+
+
+@bp.route(RANKING + "/scoresheet.xlsx")
+@login_required
+@require("results.view")
+def scoresheet_xlsx(scheme_code, period_code):
+    ranking, refusal = visible_ranking(scheme_code, period_code)
+    return refusal or download(exports.scoresheet_workbook(ranking),
+                               _ranking_name(ranking, "bang-diem", "xlsx"), exports.XLSX_TYPE)
+
+
+@bp.route(RANKING + "/scoresheet.csv")
+@login_required
+@require("results.view")
+def scoresheet_csv(scheme_code, period_code):
+    ranking, refusal = visible_ranking(scheme_code, period_code)
+    return refusal or download(exports.scoresheet_csv(ranking).encode("utf-8"),
+                               _ranking_name(ranking, "bang-diem", "csv"), exports.CSV_TYPE)
