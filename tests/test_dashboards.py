@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal as D
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import charts, tenancy
 from app.extensions import db
@@ -326,9 +326,42 @@ def test_filters_swap_the_dashboard_block_and_keep_the_url(app, as_user):
                                         "HX-History-Restore-Request": "true"})
     assert "<html" in restored.get_data(as_text=True)  # a history restore gets the whole page
     assert "<html" in client.get(url).get_data(as_text=True)  # and without JavaScript
-    # A period of another scheme falls back to that scheme's own.
+    # A period or a group another scheme had falls back to this scheme's own.
     page = client.get("/dashboards/province?scheme=dienbien-huyen-2022&period=1999")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "Năm 2022" in page.get_data(as_text=True)
+    make(app, "dienbien.so-tttt", scores_summing(app, 100))
+    page = client.get(f"{url}&group=commune").get_data(as_text=True)
+    assert "Xếp hạng: Sở, ban, ngành" in page
+
+
+def _queries(app, client, url: str) -> int:
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_dashboards_read_a_fixed_number_of_queries_whatever_the_number_of_units(app, as_user):
+    """One query per data set: more units, not more queries."""
+    province_page = f"/dashboards/province?scheme={SO}&period=2022"
+    codes = departments(app, 8)
+    for code in codes[:2]:
+        make(app, code, scores_summing(app, 250))
+    admin = as_user("province_admin", "dienbien")
+    few = _queries(app, admin, province_page)
+    compare_few = _queries(app, as_user("superadmin"), "/dashboards/compare?period=2022")
+    for code in codes[2:]:
+        make(app, code, scores_summing(app, 300))
+    assert _queries(app, as_user("province_admin", "dienbien"), province_page) == few
+    assert _queries(app, as_user("superadmin"), "/dashboards/compare?period=2022") == compare_few
 
 
 def test_viewer_sees_only_published_periods_on_the_province_dashboard(app, as_user):

@@ -56,7 +56,7 @@ def heat_class(value: Decimal | None) -> int | None:
     """The band of a percentage: 1 below 20%, …, 5 from 80% up; None without a maximum."""
     if value is None:
         return None
-    return min(5, max(1, int(value // 20) + 1))
+    return max((number for number, low, _label in HEAT_CLASSES if value >= low), default=1)
 
 
 # -- one unit's main indices -----------------------------------------------------------------
@@ -148,12 +148,9 @@ class HistoryPoint:
 
 def published_periods(registry: Registry, scheme: Scheme, period_type: str = "year") -> list[Period]:
     """The scheme family's periods of one type whose results are published, oldest first."""
-    return list(db.session.scalars(
-        select(Period).join(Publication, Publication.period_id == Period.id)
-        .where(Period.scheme_code.in_(ranks.family_codes(registry, scheme)),
-               Period.type == period_type, Publication.published_at.is_not(None),
-               Publication.withdrawn_at.is_(None))
-        .order_by(Period.code)))
+    return list(db.session.scalars(_published(select(Period)).where(
+        Period.scheme_code.in_(ranks.family_codes(registry, scheme)),
+        Period.type == period_type).order_by(Period.code)))
 
 
 def unit_history(registry: Registry, scheme: Scheme, unit: Unit) -> list[HistoryPoint]:
@@ -215,12 +212,25 @@ def dashboard_schemes(registry: Registry, province: Province) -> list[Scheme]:
                                           if s.kind in KIND_ORDER else 9, s.code))
 
 
+def default_scheme(schemes: list[Scheme], published_only: bool) -> Scheme | None:
+    """The first scheme with an assessment in a period the user may see, else the first."""
+    query = select(Period.scheme_code).join(Assessment, Assessment.period_id == Period.id)
+    if published_only:
+        query = _published(query)
+    with_data = set(db.session.scalars(query.distinct()))
+    return next((s for s in schemes if s.code in with_data), schemes[0] if schemes else None)
+
+
+def _published(query):
+    return query.join(Publication, Publication.period_id == Period.id).where(
+        Publication.published_at.is_not(None), Publication.withdrawn_at.is_(None))
+
+
 def scheme_periods(scheme: Scheme, published_only: bool) -> list[Period]:
     """The scheme's periods, newest first; only published ones for a user who waits."""
     query = select(Period).where(Period.scheme_code == scheme.code)
     if published_only:
-        query = query.join(Publication, Publication.period_id == Period.id).where(
-            Publication.published_at.is_not(None), Publication.withdrawn_at.is_(None))
+        query = _published(query)
     return list(db.session.scalars(query.order_by(Period.code.desc())))
 
 
@@ -315,8 +325,7 @@ class KpiTrend:
 
 def kpi_trends(scheme: Scheme, published_only: bool) -> list[KpiTrend]:
     """Every KPI of a monitor scheme over the periods of its own type, from one query."""
-    periods = [p for p in scheme_periods(scheme, published_only)]
-    periods.sort(key=lambda p: p.code)
+    periods = sorted(scheme_periods(scheme, published_only), key=lambda p: p.code)
     values: dict[tuple[int, str], Decimal | None] = {}
     rows = db.session.execute(
         select(Assessment.period_id, Answer.code, Answer.value, Answer.numerator,

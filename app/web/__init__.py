@@ -35,9 +35,11 @@ def init_app(app) -> None:
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
                    account, api):
         app.register_blueprint(module.bp)
-    from app.web import dashboards, public
-    for module in (dashboards, public):
+    from app.web import dashboards, health, public
+    for module in (dashboards, public, health):
         app.register_blueprint(module.bp)
+    from app.web import exports
+    app.register_blueprint(exports.bp)
     auth.init_login(app)
 
     from app.web.ownership import check_view_args

@@ -16,8 +16,8 @@ from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
 from app.permissions import require
 from app.services import audit, communes
-from app.services import rankings as ranks
 from app.services import dashboards as svc
+from app.services import rankings as ranks
 from app.services.communes import VIETNAM
 from app.tenancy import get_or_404
 from app.web import registry, render
@@ -27,6 +27,7 @@ bp = Blueprint("dashboards", __name__)
 
 
 def today():
+    """The Vietnamese calendar day (a deadline passes at midnight in Vietnam)."""
     return datetime.now(VIETNAM).date()
 
 
@@ -62,14 +63,15 @@ def index():
         return redirect_
     if current_user.role != "unit_user":
         return redirect(url_for("dashboards.province"))
+    unit_ = current_user.unit
     schemes = {s.code: s for s in svc.dashboard_schemes(registry(), province)
-               if s.kind == "points"}
-    own = db.session.execute(
-        select(Assessment, Period).join(Period, Assessment.period_id == Period.id)
-        .where(Assessment.unit_id == current_user.unit_id,
-               Period.scheme_code.in_(list(schemes)))
-        .order_by(Period.code.desc())).all()
-    return render("dashboards/index.html", own=own, schemes=schemes, unit=current_user.unit)
+               if s.kind == "points" and unit_ is not None and unit_.type in s.unit_types}
+    periods = db.session.scalars(select(Period).where(Period.scheme_code.in_(list(schemes)))
+                                 .order_by(Period.code.desc(), Period.scheme_code)).all()
+    assessments = dict(db.session.execute(select(Assessment.period_id, Assessment).where(
+        Assessment.unit_id == current_user.unit_id)).all())
+    own = [(assessments.get(p.id), p) for p in periods]
+    return render("dashboards/index.html", own=own, schemes=schemes, unit=unit_)
 
 
 # -- one unit --------------------------------------------------------------------------------
@@ -171,8 +173,8 @@ def province():
 def _province_context(province_: Province) -> dict:
     early = svc.sees_early(current_user)
     schemes = svc.dashboard_schemes(registry(), province_)
-    scheme = next((s for s in schemes if s.code == request.args.get("scheme")),
-                  schemes[0] if schemes else None)
+    scheme = next((s for s in schemes if s.code == request.args.get("scheme")), None) \
+        or svc.default_scheme(schemes, published_only=not early)
     context = dict(province=province_, schemes=schemes, scheme=scheme, periods=[], period=None,
                    early=early, group=request.args.get("group", ""), short=short,
                    heat_classes=svc.HEAT_CLASSES)
@@ -209,7 +211,8 @@ def _progress_chart(progress: svc.Progress, period: Period):
 
 def _points_context(scheme, period, group_code: str) -> dict:
     ranking = ranks.ranking(registry(), scheme, period)
-    groups = [g for g in ranking.groups if not group_code or g.family == group_code]
+    # A group this scheme does not have (kept from another scheme's filter) means all groups.
+    groups = [g for g in ranking.groups if g.family == group_code] or ranking.groups
     return {"ranking": ranking, "all_groups": ranking.groups, "groups": groups,
             "rank_charts": {g.family: _rank_chart(g, period) for g in groups},
             "heat": {g.family: svc.heatmap(scheme, g) for g in groups}}
