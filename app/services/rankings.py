@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Publication, Unit
@@ -83,14 +84,15 @@ def current_publication(period: Period) -> Publication | None:
         Publication.withdrawn_at.is_(None)))
 
 
-def period_entries(period: Period) -> dict[int, dict[str, Entry]]:
-    """Every answer of the period, in one query: {assessment id: {code: Entry}}."""
+def period_entries(period: Period, *where) -> dict[int, dict[str, Entry]]:
+    """Every answer of the period (or those matching ``where``), in one query:
+    {assessment id: {code: Entry}}."""
     rows = db.session.execute(
         select(Answer.assessment_id, Answer.code, Answer.value, Answer.numerator,
                Answer.denominator, Answer.text, Answer.self_score, Answer.appraised_score,
                Answer.not_assessed)
         .join(Assessment, Answer.assessment_id == Assessment.id)
-        .where(Assessment.period_id == period.id))
+        .where(Assessment.period_id == period.id, *where))
     entries: dict[int, dict[str, Entry]] = {}
     for (assessment_id, code, value, numerator, denominator, text, self_score, appraised,
          not_assessed) in rows:
@@ -114,11 +116,22 @@ def period_scores(registry: Registry, scheme: Scheme,
 
 def unit_totals(registry: Registry, scheme: Scheme, period: Period,
                 assessment: Assessment | None) -> Totals:
-    """One assessment's totals, scored within its group (relative rows need the others)."""
+    """One assessment's totals, scored within its group as the ranking scores it. Only what
+    that needs is read (a form page shows it on every view and save): the unit's own answers,
+    and the others' answers to the rows that compare units, for the best values of its group."""
     if assessment is None:
         return recompute(scheme, {None: {}}, {}, registry.scoring_methods)[None]
-    _assessments, totals = period_scores(registry, scheme, period)
-    return totals[assessment.id]
+    own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
+    compared = [row.code for row in scheme.leaves if row.method in scoring.GROUP_METHODS]
+    best = {}
+    if compared:
+        group = family(assessment.unit.type)
+        members = [a_id for a_id, unit_type in db.session.execute(
+            select(Assessment.id, Unit.type).join(Unit, Assessment.unit_id == Unit.id)
+            .where(Assessment.period_id == period.id)) if family(unit_type) == group]
+        others = period_entries(period, Answer.code.in_(compared))
+        best = scoring.best_values(scheme, [others.get(a_id, {}) for a_id in members])
+    return scoring.totals(scheme, own, best, assessment.unit.type, registry.scoring_methods)
 
 
 # -- ranking --------------------------------------------------------------------------------
