@@ -263,3 +263,27 @@ def test_unpublishing_needs_a_reason_and_restores_the_states(app, as_user):
         assert reasons == {"Sai số liệu 6.3 của Sở Y tế"}
     page = admin.get(PAGE).get_data(as_text=True)
     assert "Chưa công bố" in page
+
+
+def test_form_totals_with_relative_rows_match_the_ranking(app):
+    """The form reads only what one unit's score needs; it must score as the ranking does."""
+    from app.extensions import db as _db
+    from app.models import Assessment, Period
+    from app.services.rankings import period_scores, unit_totals
+    from app import tenancy as _tenancy
+    from tests.conftest import demo as _demo, login as _login, province_id as _pid
+    admin = app.test_client()
+    _login(admin, _demo("province_admin", "thanhhoa"))
+    scheme = app.extensions["chiso"].schemes["thanhhoa-huyen-2022"]
+    relative = [r for r in scheme.leaves if r.method == "relative"][:2]
+    for unit, value in (("394", "40"), ("380", "80"), ("381", "20")):
+        for row in relative:
+            admin.post(f"/assessments/thanhhoa-huyen-2022/2023/{unit}/rows/{row.code}",
+                       data={f"{row.code}__value": value}, headers={"HX-Request": "true"})
+    with app.app_context(), _tenancy.scoped(_pid(app, "thanhhoa")):
+        period = _db.session.scalar(select(Period).where(Period.code == "2023"))
+        assessments, everyone = period_scores(app.extensions["chiso"], scheme, period)
+        for assessment in _db.session.scalars(select(Assessment).where(Assessment.period_id == period.id)):
+            one = unit_totals(app.extensions["chiso"], scheme, period, assessment)
+            assert one.total == everyone[assessment.id].total, assessment.unit.code
+            assert one.total > 0
