@@ -131,8 +131,24 @@
     if (input && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
   });
 
+  // An htmx swap keeps the page's <title>: prefix it with "Lỗi: " while an error summary shows,
+  // as the server does for whole pages, and drop the prefix once the errors are gone.
+  var ERROR_PREFIX = "Lỗi: ";
+  function markTitle() {
+    var failing = document.querySelector(".error-summary, .flash-error[data-autofocus]") !== null;
+    var marked = document.title.indexOf(ERROR_PREFIX) === 0;
+    if (failing && !marked) { document.title = ERROR_PREFIX + document.title; }
+    if (!failing && marked) { document.title = document.title.slice(ERROR_PREFIX.length); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.addEventListener("htmx:afterSwap", function (event) { focusErrors(event.target); });
+  // A swap that shows another page (the next indicator) carries that page's title.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var named = event.target.getAttribute && event.target.getAttribute("data-page-title");
+    if (named) { document.title = named; }
+    markTitle();
+  });
 
   // Appraisal: "j" / "k" open the next / previous indicator (links marked data-nav), unless the
   // user is typing; the links also carry accesskey for those who prefer it.
