@@ -16,8 +16,12 @@ from app.models.user import ROLE_LABELS
 
 
 def render(template: str, block: str | None = None, **context):
-    """The whole page, or only ``block`` of it when htmx asks for a fragment."""
-    if block and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+    """The whole page, or only ``block`` of it when htmx asks for a fragment. A history
+    restore (Back after htmx pushed a URL, with the page gone from htmx's cache) and a boosted
+    link both want the whole page."""
+    headers = request.headers
+    if (block and headers.get("HX-Request") and not headers.get("HX-Boosted")
+            and not headers.get("HX-History-Restore-Request")):
         return render_block(template, block, **context)
     return render_template(template, **context)
 

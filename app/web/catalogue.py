@@ -38,10 +38,8 @@ def show(code):
     if pillar is not None and pillar not in scheme.pillars():
         pillar_error = f"Trụ cột «{pillar}» không có trong bộ chỉ số này; đang hiện tất cả các dòng."
         pillar = None
-    # htmx asks for the whole page when it restores history it no longer has cached
-    block = None if request.headers.get("HX-History-Restore-Request") else "rows"
     response = Response(render(
-        "catalogue/show.html", block, scheme=scheme, province=province, pillar=pillar,
+        "catalogue/show.html", "rows", scheme=scheme, province=province, pillar=pillar,
         pillar_error=pillar_error, groups=_groups(scheme, pillar), show=_columns(scheme),
         thresholds=threshold_columns(scheme), defaults=_defaults(scheme),
         source_date=format_date(scheme.source.get("date")), PERIOD_LABELS=TYPE_LABELS,

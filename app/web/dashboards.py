@@ -31,11 +31,6 @@ def today():
     return datetime.now(VIETNAM).date()
 
 
-def _block(name: str) -> str | None:
-    """The htmx fragment to answer with; a history restore wants the whole page."""
-    return None if request.headers.get("HX-History-Restore-Request") else name
-
-
 def short(row) -> str:
     """A main index as an axis or column reads it: «1. Nhận thức số»."""
     return f"{row.code}. {row.title}"
@@ -167,7 +162,7 @@ def province():
     if current_user.role == "unit_user":
         return redirect(url_for("dashboards.index"))  # a unit sees its own dashboard
     context = _province_context(province_)
-    return render("dashboards/province.html", block=_block("dashboard"), **context)
+    return render("dashboards/province.html", block="dashboard", **context)
 
 
 def _province_context(province_: Province) -> dict:
@@ -293,7 +288,7 @@ def compare():
     if period not in years:
         period = years[0] if years else period
     data = svc.compare(registry(), period)
-    return render("dashboards/compare.html", block=_block("dashboard"), data=data,
+    return render("dashboards/compare.html", block="dashboard", data=data,
                   years=years, period=period, chart=_compare_chart(data))
 
 
