@@ -1,9 +1,11 @@
 """Measurement 1: the whole country's scores and rankings, against one SQL aggregate.
 
-The measured path is what a ranking does, for every unit at once: the answers in one query,
-``app.scoring.group.recompute`` per scheme (relative and inverse rows compare each unit with
-the best of its group) and ``app.scoring.ranking.rank`` per group of units. The floor reads the
-same rows and only adds them up, in the database.
+The measured path is what a ranking does, for every unit at once: each period's totals added up
+by the database with the scoring rules (``app.services.period_totals``: relative and inverse
+rows compare each unit with the best of its group) and ``app.scoring.ranking.rank`` per group of
+units. Beside it, the leaf-by-leaf path an export takes: the answers read into Python and
+scored by ``app.scoring.group.recompute``. The floor reads the same rows and only adds them up,
+in the database.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from app.scoring import Entry
 from app.scoring.group import family, recompute
 from app.scoring.ranking import rank
 from app.services import rankings
+from app.services.period_totals import period_totals
 
 
 def load_answers(period_ids: list[int]):
@@ -52,7 +55,29 @@ def load_answers(period_ids: list[int]):
 
 
 def scores_and_ranking(registry, period_ids: list[int]) -> int:
-    """Every unit scored and ranked within its group; returns how many units were ranked."""
+    """Every unit's totals from the database, ranked within its group; returns how many units
+    were ranked."""
+    units = db.session.execute(
+        select(Assessment.id, Assessment.period_id, Unit.type)
+        .join(Unit, Assessment.unit_id == Unit.id).where(Assessment.period_id.in_(period_ids)))
+    by_period: dict[int, dict[int, str]] = {}
+    for assessment_id, period_id, unit_type in units:
+        by_period.setdefault(period_id, {})[assessment_id] = unit_type
+    schemes = dict(db.session.execute(
+        select(Period.id, Period.scheme_code).where(Period.id.in_(period_ids))).all())
+    ranked = 0
+    for period_id, unit_types in by_period.items():
+        totals = period_totals(registry.schemes[schemes[period_id]], period_id, list(unit_types))
+        groups: dict[str, dict] = {}
+        for assessment_id, unit_totals in totals.items():
+            groups.setdefault(family(unit_types[assessment_id]), {})[assessment_id] = unit_totals
+        ranked += sum(len(rank(members)) for members in groups.values())
+    return ranked
+
+
+def scores_leaf_by_leaf(registry, period_ids: list[int]) -> int:
+    """Every unit scored leaf by leaf in Python and ranked within its group (what an export
+    with every indicator's score needs); returns how many units were ranked."""
     by_scheme, unit_types = load_answers(period_ids)
     ranked = 0
     for scheme_code, answers in by_scheme.items():
@@ -83,7 +108,7 @@ def ranking_service(registry, provinces: list[str]) -> int:
         with tenancy.scoped(province_id):
             for period in db.session.scalars(select(Period)).all():
                 result = rankings.ranking(registry, registry.schemes[period.scheme_code], period,
-                                          history=False)
+                                          history=False, leaves=False)
                 ranked += sum(len(g.places) for g in result.groups)
         db.session.remove()
     return ranked

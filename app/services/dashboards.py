@@ -160,7 +160,7 @@ def unit_history(registry: Registry, scheme: Scheme, unit: Unit) -> list[History
         if period.scheme_code not in registry.schemes:
             continue
         result = ranks.ranking(registry, registry.schemes[period.scheme_code], period,
-                               history=False)
+                               history=False, leaves=False)
         place = result.place_of(unit.id)
         if place is not None and place.totals.max:
             points.append(HistoryPoint(period, place.totals, place.rank,

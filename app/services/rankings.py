@@ -19,6 +19,7 @@ from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Publication, Unit
 from app.plugins import Registry
+from app.services import period_totals
 from app.scoring import Entry, Totals
 from app.scoring.group import FAMILY_LABELS, FAMILY_ORDER, family, recompute
 from app.scoring.ranking import rank
@@ -102,12 +103,17 @@ def period_entries(period: Period, *where) -> dict[int, dict[str, Entry]]:
     return entries
 
 
-def period_scores(registry: Registry, scheme: Scheme,
-                  period: Period) -> tuple[list[Assessment], dict[int, Totals]]:
-    """The period's assessments (with their units) and their totals by assessment id."""
+def period_scores(registry: Registry, scheme: Scheme, period: Period,
+                  leaves: bool = True) -> tuple[list[Assessment], dict[int, Totals]]:
+    """The period's assessments (with their units) and their totals by assessment id. Without
+    ``leaves`` the database adds the scores up where it can (``app.services.period_totals``)
+    and the totals carry no leaf scores."""
     assessments = db.session.scalars(
         select(Assessment).where(Assessment.period_id == period.id)
         .options(joinedload(Assessment.unit))).all()
+    if not leaves and period_totals.supports(scheme, registry.scoring_methods):
+        return assessments, period_totals.period_totals(scheme, period.id,
+                                                        [a.id for a in assessments])
     entries = period_entries(period)
     answers = {a.id: entries.get(a.id, {}) for a in assessments}
     unit_types = {a.id: a.unit.type for a in assessments}
@@ -135,10 +141,12 @@ def unit_totals(registry: Registry, scheme: Scheme, period: Period,
 
 
 # -- ranking --------------------------------------------------------------------------------
-def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = True) -> Ranking:
+def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = True,
+            leaves: bool = True) -> Ranking:
     """The period's standings by group of units; with ``history``, the previous period's and
-    the year's published ranks beside them."""
-    assessments, totals = period_scores(registry, scheme, period)
+    the year's published ranks beside them. A caller that shows only totals and main indices
+    passes ``leaves=False``: the database then does the adding up, several times faster."""
+    assessments, totals = period_scores(registry, scheme, period, leaves)
     by_family: dict[str, list[Assessment]] = {}
     for assessment in assessments:
         by_family.setdefault(family(assessment.unit.type), []).append(assessment)
@@ -177,7 +185,8 @@ def _add_history(registry: Registry, result: Ranking) -> None:
 def _ranks(registry: Registry, period: Period | None) -> dict[int, int]:
     if period is None or period.scheme_code not in registry.schemes:
         return {}
-    earlier = ranking(registry, registry.schemes[period.scheme_code], period, history=False)
+    earlier = ranking(registry, registry.schemes[period.scheme_code], period, history=False,
+                      leaves=False)
     return {p.unit.id: p.rank for g in earlier.groups for p in g.places if p.rank is not None}
 
 

@@ -1,0 +1,111 @@
+"""The database's totals (app.services.period_totals) equal app.scoring's, answer for answer.
+
+Random answers of every kind a form can store (values, fractions with a zero denominator,
+self-scores, appraised scores, "không đánh giá", gaps, values that round exactly at half a
+thousandth) for every unit of a province, scored both ways; run on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import copy
+import random
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Answer, Assessment, Period, Unit
+from app.scoring.ranking import rank
+from app.services import period_totals, rankings
+from tests.conftest import province_id
+
+# The group methods (relative, inverse) need rows of their own: Điện Biên's catalogues have
+# none, so the test also scores a copy of dienbien-so where some leaves compare units.
+CASES = [("dienbien", "dienbien-so-2022", "2022", {}),
+         ("dienbien", "dienbien-so-2022", "2022", {1: "relative", 2: "inverse", 4: "ratio"}),
+         ("thanhhoa", "thanhhoa-huyen-2022", "2023", {})]
+
+
+def random_answer(rng: random.Random, code: str, method: str, top: D) -> Answer | None:
+    pick = rng.random()
+    if pick < 0.15:
+        return None
+    if pick < 0.2:
+        return Answer(code=code, not_assessed=True, not_assessed_reason="Không có")
+    answer = Answer(code=code)
+    if pick < 0.3:
+        answer.appraised_score = D(rng.randint(0, int(top * 100))) / 100
+    elif pick < 0.4:
+        answer.self_score = D(rng.randint(0, int(top * 10000))) / 10000
+    if method == "ratio" and rng.random() < 0.5:
+        answer.denominator = D(rng.choice([0, 3, 7, 40, 200]))
+        answer.numerator = D(rng.randint(0, 220))
+    elif method == "boolean":
+        answer.value = D(rng.choice([0, 1]))
+    else:
+        # Percentages with two decimals (12.35 % of 1 point is 0.1235: a half to round up),
+        # counts for the group rows, now and then zero or below.
+        answer.value = D(rng.randint(-50, 12_000)) / 100 if rng.random() < 0.9 else D(0)
+    return answer
+
+
+def fill_period(app, province: str, scheme, period_code: str, seed: int) -> int:
+    rng = random.Random(seed)
+    with app.app_context(), tenancy.scoped(province_id(app, province)):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code,
+                                                        Period.code == period_code))
+        taken = set(db.session.scalars(select(Assessment.unit_id)
+                                       .where(Assessment.period_id == period.id)))
+        for unit in db.session.scalars(select(Unit)):
+            if unit.id in taken:
+                continue
+            assessment = Assessment(scheme_code=scheme.code, scheme_version=1,
+                                    period_id=period.id, unit_id=unit.id, state="submitted")
+            for row in scheme.leaves:
+                answer = random_answer(rng, row.code, row.method, row.max_points or D(0))
+                if answer is not None:
+                    assessment.answers.append(answer)
+            db.session.add(assessment)
+        db.session.commit()
+        return period.id
+
+
+def with_methods(scheme, changes: dict[int, str]):
+    """A copy of the scheme with the methods of some leaves (by position) changed."""
+    changed = copy.deepcopy(scheme)
+    for position, method in changes.items():
+        changed.leaves[position].method = method
+    return changed
+
+
+@pytest.mark.parametrize("province, scheme_code, period_code, changes", CASES)
+def test_database_totals_equal_the_python_scoring(app, province, scheme_code, period_code,
+                                                  changes):
+    registry = app.extensions["chiso"]
+    scheme = with_methods(registry.schemes[scheme_code], changes)
+    assert period_totals.supports(scheme, registry.scoring_methods)
+    fill_period(app, province, scheme, period_code, seed=len(changes) + 7)
+    with app.app_context(), tenancy.scoped(province_id(app, province)):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code,
+                                                        Period.code == period_code))
+        assessments, expected = rankings.period_scores(registry, scheme, period, leaves=True)
+        _, summed = rankings.period_scores(registry, scheme, period, leaves=False)
+    assert len(assessments) > 100
+    assert summed.keys() == expected.keys()
+    for assessment_id, totals in expected.items():
+        got = summed[assessment_id]
+        assert (got.total, got.max, got.main) == (totals.total, totals.max, totals.main), \
+            assessment_id
+        assert got.leaves is None  # a caller wanting leaves must ask for them
+    ranked = [(s.unit, s.rank) for s in rank(summed)]
+    assert ranked == [(s.unit, s.rank) for s in rank(expected)]
+    assert len({r for _, r in ranked}) > 50  # the data does separate the units
+
+
+def test_plugin_methods_and_targets_are_scored_in_python(app):
+    registry = app.extensions["chiso"]
+    scheme = with_methods(registry.schemes["dienbien-so-2022"], {0: "target"})
+    assert not period_totals.supports(scheme, registry.scoring_methods)
+    assert not period_totals.supports(registry.schemes["dienbien-so-2022"],
+                                      {"manual": lambda row, entry: None})
+    assert not period_totals.supports(registry.schemes["yenbai-kpi-2022"], {})
