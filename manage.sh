@@ -26,12 +26,13 @@ run() {
 }
 
 serve() {
-  # Production: gunicorn, two workers per core plus one; settings from CHISO_* (see README).
+  # Production: gunicorn, one worker per core plus one (benchmarks/run.py: a better p95 than two
+  # per core, whose extra workers only queue for the same cores); settings from CHISO_* (README).
   setup
   : "${CHISO_SECRET_KEY:?CHISO_SECRET_KEY chưa đặt}"
   export CHISO_ENV=production
   "$VENV/bin/flask" db upgrade
-  local workers=$(( $(nproc) * 2 + 1 ))
+  local workers=$(( $(nproc) + 1 ))
   exec "$VENV/bin/gunicorn" --workers "${CHISO_WORKERS:-$workers}" --bind "${CHISO_BIND:-0.0.0.0:8000}" \
     --timeout 120 --access-logfile - wsgi:app
 }

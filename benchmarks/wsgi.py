@@ -1,5 +1,7 @@
 """`gunicorn benchmarks.wsgi:app`: the application as ./wsgi.py builds it, plus the benchmark
 provinces' schemes, which live in memory only (benchmarks/scheme.py), not in a plugin."""
+import gc
+
 from sqlalchemy import select
 
 from app import create_app, tenancy
@@ -12,3 +14,5 @@ with app.app_context(), tenancy.unscoped():
     provinces = db.session.scalars(select(Province.code).where(Province.code.like("bench%"))).all()
     db.session.remove()
 install(app.extensions["chiso"], provinces)
+gc.collect()
+gc.freeze()  # as ./wsgi.py does, and for the same reason: see there

@@ -429,9 +429,10 @@ def history(assessment: Assessment | None, code: str | None = None) -> list[Audi
     return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
 
 
-def history_by_code(assessment: Assessment | None) -> dict[str, list[AuditEvent]]:
+def history_by_code(assessment: Assessment | None,
+                    code: str | None = None) -> dict[str, list[AuditEvent]]:
     grouped: dict[str, list[AuditEvent]] = {}
-    for event in history(assessment):
+    for event in history(assessment, code):
         grouped.setdefault(event.code, []).append(event)
     return grouped
 
@@ -453,9 +454,11 @@ def _plain(value) -> str:
 
 # -- the unit's side of the form -------------------------------------------------------------
 def unit_form_context(assessment: Assessment | None, period: Period, today: date,
-                      blocked: str | None, read_only: bool, rows: list[Row]) -> dict:
+                      blocked: str | None, read_only: bool, rows: list[Row],
+                      code: str | None = None) -> dict:
     """What entry/form.html needs to show questions, replies, history and the rows a returned
-    assessment re-opens (``row_block(code)``: why that row is read-only, or None)."""
+    assessment re-opens (``row_block(code)``: why that row is read-only, or None). With
+    ``code``, only that row's history: an htmx answer draws one row."""
     asked = all_questions(assessment)
     questions: dict[str, list[Question]] = {}
     for question in asked:
@@ -474,7 +477,7 @@ def unit_form_context(assessment: Assessment | None, period: Period, today: date
         if returned else [],
         "open_codes": open_codes,
         "row_block": lambda code: None if code in open_codes else blocked,
-        "history_by_code": history_by_code(assessment),
+        "history_by_code": history_by_code(assessment, code),
         "resubmit_problems": resubmit_problems(assessment, rows) if returned else [],
     }
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import scoring
@@ -73,8 +74,11 @@ def answers_by_code(assessment: Assessment | None) -> dict[str, Answer]:
 def evidence_by_code(assessment: Assessment | None) -> dict[str, list[EvidenceLink]]:
     if assessment is None:
         return {}
+    # The form shows each link's file: load them in the same query, not one query per link.
     links = db.session.scalars(select(EvidenceLink).where(
-        EvidenceLink.assessment_id == assessment.id).order_by(EvidenceLink.id)).all()
+        EvidenceLink.assessment_id == assessment.id)
+        .options(joinedload(EvidenceLink.evidence, innerjoin=True))
+        .order_by(EvidenceLink.id)).all()
     grouped: dict[str, list[EvidenceLink]] = {}
     for link in links:
         grouped.setdefault(link.code, []).append(link)
@@ -215,13 +219,27 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
         audit.record("answer.save", assessment=assessment, code=row.code, field=name,
                      old=old, new=new, user=user)
     try:
-        db.session.commit()
+        _commit_keeping_loaded(answer)
     except StaleDataError:
         db.session.rollback()
         fresh = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
                                                        Answer.code == row.code))
         raise Conflict(fresh) from None
     return answer
+
+
+def _commit_keeping_loaded(answer: Answer) -> None:
+    """Commit without expiring what the request has loaded: the form drawn next uses the same
+    user, unit, period, assessment and answers, which the save did not change, and expiring
+    them would read them all again. Only the saved answer is read back (the database rounds its
+    numbers to 4 decimal places)."""
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
+    session.expire(answer)
 
 
 def _differs(old, new) -> bool:

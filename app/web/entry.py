@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from numbers import Number
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, request,
                    url_for)
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
 
 from app import periods as period_ids
@@ -20,7 +21,7 @@ from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
 from app.tenancy import get_or_404
-from app.web import registry, render
+from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
 
@@ -84,18 +85,21 @@ def _rows(scheme, period, writer):
 
 
 def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
-                  conflicts=None, saved=None, evidence_errors=None):
+                  conflicts=None, saved=None, evidence_errors=None, only_row=None):
+    """What entry/form.html needs; with ``only_row``, the history of that row alone (enough for
+    an htmx answer, which draws that row and the totals)."""
     rows = _rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     evidence = svc.evidence_by_code(assessment)
-    codes = {r.code for r in rows}
-    mains = [m for m in scheme.main if _leaf_codes(m) & codes]
+    section_rows = _sections(scheme, rows)
     blocked = svc.edit_block(assessment, period, today()) if writer is not False \
         else "Bạn chỉ được xem hồ sơ này."
+    base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
     return {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
-        "base": {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code},
-        "rows": rows, "mains": mains, "answers": answers, "evidence": evidence,
+        "base": base, "row_url": _row_urls(base),
+        "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
+        "answers": answers, "evidence": evidence,
         "progress": svc.progress(rows, answers, evidence),
         "totals": _totals(scheme, period, assessment, answers),
         "blocked": blocked,
@@ -104,13 +108,52 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "evidence_errors": evidence_errors or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "previous": _previous(scheme, period, unit),
-        "section_rows": {m.code: [r for r in rows if r.code in _leaf_codes(m)] for m in mains},
-        "met": scoring.met,
+        "section_rows": section_rows,
+        "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
         # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
         **appraisal.unit_form_context(assessment, period, today(), blocked, writer is False,
-                                      svc.visible_rows(scheme, period)),
+                                      svc.visible_rows(scheme, period),
+                                      only_row.code if only_row else None),
     }
+
+
+class _NoErrors(dict):
+    """The errors of a row that has none. The form asks for each field's error several times
+    per row, and on a plain empty dict each such lookup costs Jinja two exceptions (no such
+    attribute, no such key): answering None at once saves a twentieth of the page's rendering."""
+
+    def __getattr__(self, name):
+        return None
+
+
+_NO_ERRORS = _NoErrors()
+
+
+def _field_value(answer, typed: dict | None, name: str):
+    """An input's value: what the user typed (kept after an error), else the stored value.
+    A function, not a macro: it runs several times on every row of the form."""
+    if typed:
+        return typed.get(name, "")
+    stored = getattr(answer, name) if answer else None
+    if stored is None:
+        return ""
+    return _number(stored, 4) if isinstance(stored, Number) else stored
+
+
+def _row_urls(base: dict):
+    """(endpoint, code) → url_for(endpoint, code=code, **base). The form needs a few URLs per
+    row and url_for costs a routing build each: build each endpoint's URL once with a
+    placeholder code, then put in each row's code, quoted as the URL map quotes it."""
+    quote = current_app.url_map.converters["default"](current_app.url_map).to_url
+    placeholder = "\x00"  # in no row code; in the URL as %00
+    patterns = {}
+
+    def row_url(endpoint: str, code: str) -> str:
+        if endpoint not in patterns:
+            patterns[endpoint] = url_for(endpoint, code=placeholder, **base)
+        return patterns[endpoint].replace(quote(placeholder), quote(code))
+    return row_url
 
 
 def _office_assignments(scheme, unit) -> dict:
@@ -129,13 +172,24 @@ def _totals(scheme, period, assessment, answers):
     return svc.scores(scheme, answers)
 
 
+def _sections(scheme, rows) -> dict:
+    """Main index code → its rows the user sees, in order; main indices with none left out."""
+    sections = {}
+    for main in scheme.main:
+        leaves = _leaf_codes(main)  # once per main: it walks the whole subtree
+        shown = [r for r in rows if r.code in leaves]
+        if shown:
+            sections[main.code] = shown
+    return sections
+
+
 def _leaf_codes(row) -> set[str]:
     return {row.code} if row.is_leaf else set().union(*(_leaf_codes(c) for c in row.children))
 
 
 def _previous(scheme, period, unit) -> dict:
     """Last period's answers of the same unit and scheme family, for comparison."""
-    from app.models import Assessment
+    from app.models import Answer, Assessment
     earlier = db.session.scalars(
         select(Assessment).join(Period, Assessment.period_id == Period.id)
         .where(Assessment.unit_id == unit.id, Period.type == period.type,
@@ -143,7 +197,11 @@ def _previous(scheme, period, unit) -> dict:
         .order_by(Period.code.desc())).first()
     if earlier is None:
         return {}
-    return {"period": earlier.period, "answers": svc.answers_by_code(earlier)}
+    # Only the three numbers shown beside each row: plain rows, not Answer objects.
+    shown = db.session.execute(select(Answer.code, Answer.value, Answer.self_score,
+                                      Answer.appraised_score)
+                               .where(Answer.assessment_id == earlier.id))
+    return {"period": earlier.period, "answers": {row.code: row for row in shown}}
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -236,15 +294,15 @@ def save_row(scheme_code, period_code, unit_code, code):
 
 def row_response(scheme, period, unit, assessment, writer, row, status=200, **extra):
     """htmx: the row, plus out-of-band summary and subtotal; a whole page without htmx."""
-    context = _page_context(scheme, period, unit, assessment, writer, **extra)
-    context["r"] = row
     if not request.headers.get("HX-Request"):
-        return render(PAGE, **context), status
-    body = render_block(PAGE, "row", **context) + render_block(PAGE, "summary", oob=True, **context)
-    main = next((m for m in context["mains"] if row.code in _leaf_codes(m)), None)
-    if main is not None:
-        body += render_block(PAGE, "subtotal", m=main, oob=True, **context)
-    return make_response(body, status)
+        return render(PAGE, **_page_context(scheme, period, unit, assessment, writer,
+                                            **extra)), status
+    context = _page_context(scheme, period, unit, assessment, writer, only_row=row, **extra)
+    context["r"] = row
+    main = next((m for m in context["mains"] if row in context["section_rows"][m.code]), None)
+    blocks = ["row", "summary"] if main is None else ["row", "summary", "subtotal"]
+    # One call: the context processors (the bell's unread count, a query) run once, not per block.
+    return make_response(render_blocks(PAGE, blocks, m=main, oob=True, **context), status)
 
 
 def _row_form(code: str) -> dict:

@@ -20,13 +20,15 @@ bp = Blueprint("notifications", __name__)
 LIST_LIMIT = 200
 
 
-@bp.app_context_processor
-def _bell():
-    """Every page's header shows the unread count; none outside a province (superadmin)."""
+@bp.app_template_global()
+def bell_unread() -> int:
+    """Every page's header shows the unread count; none outside a province (superadmin). A
+    function the bell calls, not a context processor: htmx fragments have no bell, so they
+    do not count."""
     if not getattr(current_user, "is_authenticated", False) \
             or tenancy.current_province_id() is None:
-        return {"bell_unread": 0}
-    return {"bell_unread": unread_count(current_user)}
+        return 0
+    return unread_count(current_user)
 
 
 @bp.route("/notifications")
