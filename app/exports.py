@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, source_text
+from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, page_setup, source_text
 from app.catalogue.model import Row, Scheme
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -168,7 +168,7 @@ def assessment_workbook(heading: Heading, leaves: list[Row], answers: Mapping[st
     if scheme.kind == "points":
         _assessment_totals(sheet, scheme, rows, line_of, letters, answers)
     sheet.column_dimensions[letters["code"]].number_format = "@"
-    _page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"C{FIRST_ROW}")
+    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"C{FIRST_ROW}")
     if template:
         _template_extras(book, sheet, rows, line_of, letters)
     _identity_sheet(book, heading)
@@ -381,7 +381,7 @@ def scoresheet_workbook(ranking) -> bytes:
     sheet.cell(line + 1, 1, f"{NOT_ASSESSED_SHORT}: không đánh giá, không tính vào điểm tối đa "
                             "của đơn vị. Điểm của chỉ tiêu: điểm thẩm định nếu có, không thì điểm "
                             "tự chấm, không thì điểm tính theo phương pháp chấm.")
-    _page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", f"D{HEADER_ROW + 3}")
+    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", f"D{HEADER_ROW + 3}")
     return _save(book)
 
 
@@ -461,7 +461,7 @@ def ranking_workbook(ranking) -> bytes:
                 sheet.cell(line, column, value).border = GRID
             sheet.cell(line, 3).alignment = WRAP
             line += 1
-    _page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"D{FIRST_ROW}")
+    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"D{FIRST_ROW}")
     return _save(book)
 
 
@@ -546,17 +546,6 @@ def _group_line(sheet, line: int, label: str, width: int) -> None:
     sheet.cell(line, 1, label)
     sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=width)
     sheet.cell(line, 1).font, sheet.cell(line, 1).fill = Font(bold=True), MAIN_FILL
-
-
-def _page_setup(sheet, title_rows: str, freeze: str) -> None:
-    sheet.freeze_panes = freeze
-    sheet.print_title_rows = title_rows
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
 
 
 def _save(book) -> bytes:

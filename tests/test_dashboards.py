@@ -4,7 +4,7 @@ comparison of provinces on one percent scale."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal as D
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
@@ -13,71 +13,18 @@ from sqlalchemy import event, select
 
 from app import charts, tenancy
 from app.extensions import db
-from app.models import Answer, Assessment, Participation, Period, Province, Unit, User
+from app.models import Participation, Period, Province, Unit
 from app.scoring.targets import ADVANCED, BASIC, targets_for
 from app.services import dashboards as svc
-from app.services import publication as pub
-from tests.conftest import province_id
+from tests.test_rankings import departments, make, publish, scoped, scores_summing
 
 SO = "dienbien-so-2022"
 UNIT_PAGE = f"/dashboards/unit/{SO}/2022/"
 
 
-# -- helpers --------------------------------------------------------------------------------
-def scoped(app, province="dienbien"):
-    return tenancy.scoped(province_id(app, province))
-
-
+# -- helpers (assessments, publication, units: tests.test_rankings') ------------------------
 def registry(app):
     return app.extensions["chiso"]
-
-
-def scores_summing(app, total, scheme=SO, skip=()) -> dict[str, D]:
-    """Appraised scores leaf by leaf (each within its maximum) adding up to ``total``."""
-    result, left = {}, D(total)
-    for leaf in registry(app).schemes[scheme].leaves:
-        if leaf.code not in skip:
-            result[leaf.code] = min(leaf.max_points, left)
-            left -= result[leaf.code]
-    return result
-
-
-def make(app, unit_code, scores: dict, state="appraised", period_code="2022", scheme=SO,
-         province="dienbien", not_assessed=(), values: dict | None = None) -> int:
-    """An assessment written straight through the models, as an appraisal would leave it."""
-    with app.app_context(), scoped(app, province):
-        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme,
-                                                        Period.code == period_code))
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        assessment = Assessment(scheme_code=scheme, scheme_version=1, period_id=period.id,
-                                unit_id=unit.id, state=state,
-                                appraised_at=datetime.utcnow() if state == "appraised" else None)
-        for code, score in scores.items():
-            assessment.answers.append(Answer(code=code, appraised_score=D(score)))
-        for code in not_assessed:
-            assessment.answers.append(Answer(code=code, not_assessed=True,
-                                             not_assessed_reason="Không có"))
-        for code, value in (values or {}).items():
-            assessment.answers.append(Answer(code=code, value=D(str(value))))
-        db.session.add(assessment)
-        db.session.commit()
-        return assessment.id
-
-
-def publish(app, scheme=SO, period_code="2022", province="dienbien"):
-    with app.app_context(), scoped(app, province):
-        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme,
-                                                        Period.code == period_code))
-        admin = db.session.scalar(select(User).where(User.role == "province_admin"))
-        pub.publish(registry(app).schemes[scheme], period, admin)
-
-
-def departments(app, count=3) -> list[str]:
-    """The demo unit user's department first, then others."""
-    with app.app_context(), scoped(app):
-        codes = db.session.scalars(select(Unit.code).where(Unit.type == "so")
-                                   .order_by(Unit.code)).all()
-    return ["dienbien.so-tttt"] + [c for c in codes if c != "dienbien.so-tttt"][:count - 1]
 
 
 def parse_svg(text: str) -> ET.Element:

@@ -297,12 +297,16 @@ def test_results_downloads_wait_for_publication_for_units_and_viewers(app, as_us
 
 
 # -- the API --------------------------------------------------------------------------------
-def test_api_exports_with_a_token(app, call, period_results):  # noqa: F811
+def test_api_exports_with_a_token(app, call, as_user, period_results):  # noqa: F811
     admin, unit, viewer = call("province_admin"), call("unit_user"), call("viewer")
     base = f"{API}/exports/{SCHEME}/2022"
     sheet = workbook(admin("GET", f"{base}/ranking.xlsx")).active
     assert sheet["B6"].value == period_results[0]
-    assert workbook(admin("GET", f"{base}/scoresheet.xlsx")).active["A1"].value
+    api_sheet = workbook(admin("GET", f"{base}/scoresheet.xlsx")).active
+    page_sheet = workbook(as_user("province_admin", "dienbien").get(
+        f"{RANKING}/scoresheet.xlsx")).active
+    assert [[c.value for c in row] for row in api_sheet.iter_rows(min_row=4)] == \
+        [[c.value for c in row] for row in page_sheet.iter_rows(min_row=4)]  # every leaf score
     csv_file = admin("GET", f"{base}/ranking.csv")
     assert csv_file.status_code == 200 and csv_file.data.startswith(b"\xef\xbb\xbf")
     assert unit("GET", f"{base}/ranking.xlsx").status_code == 409  # not yet published

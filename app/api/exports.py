@@ -8,11 +8,11 @@ from app import exports
 from app import periods as period_ids
 from app.api import schemas
 from app.api.errors import ApiError
-from app.api.lookups import context, period_or_404, registry, scheme_or_404
+from app.api.lookups import context, registry, scheme_and_period
+from app.api.rankings import visible_ranking
 from app.api.spec import endpoint
 from app.services import dashboards
-from app.services import rankings as ranks
-from app.web.exports import assessment_file, assessment_name, download
+from app.web.exports import assessment_file, assessment_name, download, ranking_download
 
 PATH = "/exports/<scheme_code>/<period_code>"
 FILE = ("Tệp", "file")
@@ -22,36 +22,24 @@ RANKING_NOTE = ("Như trang xếp hạng: theo nhóm đơn vị; cán bộ đơn
 
 
 def _ranking(scheme_code: str, period_code: str):
-    scheme = scheme_or_404(scheme_code)
-    period = period_or_404(scheme, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     if scheme.kind != "points":
         raise ApiError(404, f"Bộ chỉ số «{scheme.code}» không chấm điểm nên không xếp hạng.")
-    result = ranks.ranking(registry(), scheme, period)
-    if not ranks.may_see(current_user, result):
-        raise ApiError(409, f"Kết quả {period.label} chưa được công bố.")
-    return result
-
-
-def _name(ranking, what: str, extension: str) -> str:
-    return f"{what}_{ranking.scheme.code}_{ranking.period.code}.{extension}"
+    return visible_ranking(scheme, period, leaves=True)
 
 
 @endpoint(PATH + "/ranking.xlsx", summary="Xếp hạng của kỳ, tệp Excel", action="results.view",
           description=RANKING_NOTE + " Tỷ lệ (%) là công thức trên tổng điểm và điểm tối đa.",
           responses={200: FILE, 409: UNPUBLISHED})
 def export_ranking_xlsx(scheme_code, period_code):
-    ranking = _ranking(scheme_code, period_code)
-    return download(exports.ranking_workbook(ranking), _name(ranking, "xep-hang", "xlsx"),
-                    exports.XLSX_TYPE)
+    return ranking_download(_ranking(scheme_code, period_code), "ranking", "xlsx")
 
 
 @endpoint(PATH + "/ranking.csv", summary="Xếp hạng của kỳ, tệp CSV (UTF-8 có BOM)",
           action="results.view", description=RANKING_NOTE,
           responses={200: FILE, 409: UNPUBLISHED})
 def export_ranking_csv(scheme_code, period_code):
-    ranking = _ranking(scheme_code, period_code)
-    return download(exports.ranking_csv(ranking).encode("utf-8"),
-                    _name(ranking, "xep-hang", "csv"), exports.CSV_TYPE)
+    return ranking_download(_ranking(scheme_code, period_code), "ranking", "csv")
 
 
 @endpoint(PATH + "/scoresheet.xlsx", summary="Bảng điểm của kỳ (đơn vị × chỉ tiêu), tệp Excel",
@@ -59,9 +47,7 @@ def export_ranking_csv(scheme_code, period_code):
           description=RANKING_NOTE + " Cộng từng chỉ số chính và tổng điểm là công thức =SUM.",
           responses={200: FILE, 409: UNPUBLISHED})
 def export_scoresheet_xlsx(scheme_code, period_code):
-    ranking = _ranking(scheme_code, period_code)
-    return download(exports.scoresheet_workbook(ranking), _name(ranking, "bang-diem", "xlsx"),
-                    exports.XLSX_TYPE)
+    return ranking_download(_ranking(scheme_code, period_code), "scoresheet", "xlsx")
 
 
 @endpoint(PATH + "/<unit_code>/assessment.xlsx", summary="Hồ sơ đánh giá của một đơn vị, tệp "

@@ -45,6 +45,11 @@ def period_or_404(scheme: Scheme, code: str) -> Period:
     return get_or_404(Period, scheme_code=scheme.code, code=code)
 
 
+def scheme_and_period(scheme_code: str, period_code: str) -> tuple[Scheme, Period]:
+    scheme = scheme_or_404(scheme_code)
+    return scheme, period_or_404(scheme, period_code)
+
+
 def unit_or_404(code: str, period: Period) -> Unit:
     unit = unit_in_period(code, period)
     if unit is None:
@@ -77,8 +82,7 @@ def access(scheme: Scheme, unit: Unit) -> Access:
 
 def context(scheme_code: str, period_code: str, unit_code: str):
     """(scheme, period, unit, assessment or None, access) of an assessment URL."""
-    scheme = scheme_or_404(scheme_code)
-    period = period_or_404(scheme, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     unit = unit_or_404(unit_code, period)
     allowed = access(scheme, unit)
     assessment: Assessment | None = svc.get_assessment(scheme, period, unit)

@@ -6,12 +6,21 @@ from flask_login import current_user
 
 from app.api.convert import number, percent
 from app.api.errors import ApiError
-from app.api.lookups import period_or_404, registry, scheme_or_404
+from app.api.lookups import registry, scheme_and_period
 from app.api.spec import endpoint
 from app.services import publication as pub
 from app.services import rankings as svc
 
 PATH = "/rankings/<scheme_code>/<period_code>"
+
+
+def visible_ranking(scheme, period, leaves: bool = False):
+    """The period's ranking (the exports' too, with ``leaves``: a score sheet lists every
+    indicator's score); 409 for a unit user or viewer before it is published."""
+    result = svc.ranking(registry(), scheme, period, leaves=leaves)
+    if not svc.may_see(current_user, result):
+        raise ApiError(409, f"Kết quả {period.label} chưa được công bố.")
+    return result
 
 
 @endpoint(PATH, summary="Xếp hạng các đơn vị trong một kỳ", action="results.view",
@@ -21,11 +30,8 @@ PATH = "/rankings/<scheme_code>/<period_code>"
           responses={200: ("Xếp hạng", "Ranking"),
                      409: ("Kết quả chưa công bố", "Error")})
 def ranking(scheme_code, period_code):
-    scheme = scheme_or_404(scheme_code)
-    period = period_or_404(scheme, period_code)
-    result = svc.ranking(registry(), scheme, period)
-    if not svc.may_see(current_user, result):
-        raise ApiError(409, f"Kết quả {period.label} chưa được công bố.")
+    scheme, period = scheme_and_period(scheme_code, period_code)
+    result = visible_ranking(scheme, period)
     return jsonify({
         "scheme": scheme.code, "period": period.code, "published": result.published,
         "rows": [{"rank": place.rank, "unit": place.unit.code, "name": place.unit.name,
@@ -42,8 +48,7 @@ def ranking(scheme_code, period_code):
           responses={200: ("Đã công bố", "Publication"),
                      409: ("Còn hồ sơ chưa thẩm định, hoặc đã công bố", "Error")})
 def publish(scheme_code, period_code):
-    scheme = scheme_or_404(scheme_code)
-    period = period_or_404(scheme, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     try:
         done = pub.publish(scheme, period, current_user)
     except pub.PublicationError as exc:

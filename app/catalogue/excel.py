@@ -81,7 +81,7 @@ def scheme_workbook(scheme: Scheme) -> bytes:
     line_of = _write_rows(sheet, scheme, columns)
     if scheme.kind == "points":
         _write_total(sheet, scheme, columns, line_of)
-    _print_setup(sheet)
+    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"C{FIRST_DATA_ROW}")
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -176,9 +176,11 @@ def _write_total(sheet, scheme: Scheme, columns, line_of: dict[str, int]) -> Non
         sheet.cell(line, index).font = Font(bold=True)
 
 
-def _print_setup(sheet) -> None:
-    sheet.freeze_panes = f"C{FIRST_DATA_ROW}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+def page_setup(sheet, title_rows: str, freeze: str) -> None:
+    """Frozen headings, and printing: A4 landscape, one page wide, headings on every page (the
+    catalogue and app.exports' workbooks print alike)."""
+    sheet.freeze_panes = freeze
+    sheet.print_title_rows = title_rows
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1

@@ -225,20 +225,33 @@ def _answer_panel(loaded, status=200, errors=None, typed=None, saved=None, messa
     return render(PAGE, **_page(*loaded, errors, typed)), status
 
 
+def _scoped_indicator(scheme_code, period_code, unit_code, code):
+    """As _indicator, refused (403) where the row is another council member's main index."""
+    loaded = _indicator(scheme_code, period_code, unit_code, code)
+    scheme, *_, row = loaded
+    if not ap.in_scope(_scope(scheme), scheme, row.code):
+        abort(403)
+    return loaded
+
+
+def _refused(loaded, exc):
+    """The panel after a refused action: 422 with the fields' errors and the typing kept (bad
+    input), 409 with the reason (the assessment's state forbids it)."""
+    if isinstance(exc, ap.InputErrors):
+        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
+    return _answer_panel(loaded, 409, {"_": str(exc)})
+
+
 @bp.route(ROOT + "/<code>", methods=["POST"])
 @login_required
 @require("appraisal.do")
 def score(scheme_code, period_code, unit_code, code):
-    loaded = _indicator(scheme_code, period_code, unit_code, code)
-    scheme, _period, _unit, found, rows, row = loaded
-    if not ap.in_scope(_scope(scheme), scheme, row.code):
-        abort(403)  # another council member's main index
+    loaded = _scoped_indicator(scheme_code, period_code, unit_code, code)
+    _scheme, _period, _unit, found, rows, row = loaded
     try:
         ap.record_score(found, rows, row, request.form, current_user)
-    except ap.InputErrors as exc:
-        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
-    except ap.AppraisalError as exc:
-        return _answer_panel(loaded, 409, {"_": str(exc)})
+    except (ap.InputErrors, ap.AppraisalError) as exc:
+        return _refused(loaded, exc)
     message = f"Đã lưu điểm thẩm định chỉ tiêu {row.code}."
     if found.state == "appraised":
         message += " Hồ sơ đã được thẩm định xong."
@@ -249,10 +262,8 @@ def score(scheme_code, period_code, unit_code, code):
 @login_required
 @require("appraisal.do")
 def question(scheme_code, period_code, unit_code, code):
-    loaded = _indicator(scheme_code, period_code, unit_code, code)
-    scheme, _period, _unit, found, _rows, row = loaded
-    if not ap.in_scope(_scope(scheme), scheme, row.code):
-        abort(403)
+    loaded = _scoped_indicator(scheme_code, period_code, unit_code, code)
+    _scheme, _period, _unit, found, _rows, row = loaded
     try:
         if request.form.get("drop"):
             ap.drop_question(found, row.code, current_user)
@@ -261,10 +272,8 @@ def question(scheme_code, period_code, unit_code, code):
             ap.ask(found, row, request.form, current_user, _today())
             message = (f"Đã ghi câu hỏi ở chỉ tiêu {row.code}; câu hỏi được gửi khi bạn trả hồ "
                        "sơ để giải trình.")
-    except ap.InputErrors as exc:
-        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
-    except ap.AppraisalError as exc:
-        return _answer_panel(loaded, 409, {"_": str(exc)})
+    except (ap.InputErrors, ap.AppraisalError) as exc:
+        return _refused(loaded, exc)
     return _answer_panel(loaded, saved=message)
 
 
@@ -272,16 +281,14 @@ def question(scheme_code, period_code, unit_code, code):
 @login_required
 @require("appraisal.review")
 def reopen(scheme_code, period_code, unit_code, code):
-    loaded = _indicator(scheme_code, period_code, unit_code, code)
-    scheme, _period, unit, found, _rows, row = loaded
-    if current_user.role == "appraiser" and not ap.in_scope(_scope(scheme), scheme, row.code):
-        abort(403)
+    # The province admin may re-open any row: _scope answers None (all rows) for anyone but an
+    # appraiser.
+    loaded = _scoped_indicator(scheme_code, period_code, unit_code, code)
+    _scheme, _period, unit, found, _rows, row = loaded
     try:
         ap.reopen(found, row.code, request.form, current_user)
-    except ap.InputErrors as exc:
-        return _answer_panel(loaded, 422, exc.errors, request.form.to_dict())
-    except ap.AppraisalError as exc:
-        return _answer_panel(loaded, 409, {"_": str(exc)})
+    except (ap.InputErrors, ap.AppraisalError) as exc:
+        return _refused(loaded, exc)
     return _answer_panel(loaded, saved=f"Đã mở lại chỉ tiêu {row.code} cho {unit.name}.")
 
 

@@ -1,15 +1,16 @@
 """Catalogue pages: the schemes of the province's enabled plugins, on screen and as Excel."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask_login import login_required
 
 from app.catalogue.excel import format_date, scheme_workbook, threshold_columns
 from app.catalogue.model import Row, Scheme
 from app.periods import TYPE_LABELS
 from app.permissions import require
-from app.web import registry, render
+from app.web import render
 from app.web.home import enabled_schemes, province_required
+from app.web.ownership import scheme_or_404
 
 bp = Blueprint("catalogue", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,7 +33,7 @@ def show(code):
     province, redirect_ = province_required()
     if redirect_:
         return redirect_
-    scheme = _enabled_scheme(province, code)
+    scheme = scheme_or_404(code)
     pillar = request.args.get("pillar") or None
     pillar_error = None
     if pillar is not None and pillar not in scheme.pillars():
@@ -52,21 +53,13 @@ def show(code):
 @login_required
 @require("province.view")
 def excel(code):
-    province, redirect_ = province_required()
+    _province, redirect_ = province_required()
     if redirect_:
         return redirect_
-    scheme = _enabled_scheme(province, code)
+    scheme = scheme_or_404(code)
     response = Response(scheme_workbook(scheme), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="{scheme.code}.xlsx"'
     return response
-
-
-def _enabled_scheme(province, code: str) -> Scheme:
-    """The scheme, if a plugin this province has enabled ships it; 404 otherwise."""
-    scheme = registry().schemes.get(code)
-    if scheme is None or not province.plugin_enabled(scheme.plugin):
-        abort(404)
-    return scheme
 
 
 def _groups(scheme: Scheme, pillar: str | None) -> list[list[Row]]:

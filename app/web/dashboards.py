@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import charts
-from app import periods as period_ids
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
@@ -19,9 +18,9 @@ from app.services import audit, communes
 from app.services import dashboards as svc
 from app.services import rankings as ranks
 from app.services.communes import VIETNAM
-from app.tenancy import get_or_404
 from app.web import registry, render
 from app.web.home import current_province, province_required
+from app.web.ownership import scheme_and_period
 
 bp = Blueprint("dashboards", __name__)
 
@@ -70,18 +69,6 @@ def index():
 
 
 # -- one unit --------------------------------------------------------------------------------
-def _scheme_and_period(scheme_code: str, period_code: str):
-    province, _ = province_required()
-    scheme = registry().schemes.get(scheme_code)
-    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin):
-        abort(404)
-    try:
-        period_ids.parse(period_code)
-    except period_ids.PeriodError:
-        abort(404)
-    return scheme, get_or_404(Period, scheme_code=scheme.code, code=period_code)
-
-
 def _unit(code: str, period: Period) -> Unit:
     """The unit of that code (the row assessed in the period where codes were reused)."""
     units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
@@ -99,7 +86,7 @@ def _unit(code: str, period: Period) -> Unit:
 @login_required
 @require("results.view")
 def unit(scheme_code, period_code, unit_code):
-    scheme, period = _scheme_and_period(scheme_code, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     if scheme.kind != "points":
         abort(404)  # only scored schemes have a score, a rank and indicators to gain on
     unit_ = _unit(unit_code, period)
@@ -205,7 +192,7 @@ def _progress_chart(progress: svc.Progress, period: Period):
 
 
 def _points_context(scheme, period, group_code: str) -> dict:
-    ranking = ranks.ranking(registry(), scheme, period)
+    ranking = ranks.ranking(registry(), scheme, period, leaves=False)
     # A group this scheme does not have (kept from another scheme's filter) means all groups.
     groups = [g for g in ranking.groups if g.family == group_code] or ranking.groups
     return {"ranking": ranking, "all_groups": ranking.groups, "groups": groups,

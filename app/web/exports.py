@@ -8,13 +8,7 @@ confirm re-reads and re-checks it, storing only if the changes are still those p
 """
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect,
-                   render_template, request, url_for)
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -25,21 +19,20 @@ from app.services import assessments as svc
 from app.services import rankings as ranks
 from app.services import value_import
 from app.storage import content_disposition
-from app.web import registry, render
+from app.web import registry, render, staged_uploads
 from app.web.entry import _context as entry_context
 from app.web.entry import today
-from app.web.rankings import _scheme_and_period
+from app.web.ownership import scheme_and_period
 
 bp = Blueprint("exports", __name__)
 ASSESSMENT = "/assessments/<scheme_code>/<period_code>/<unit_code>"
 RANKING = "/rankings/<scheme_code>/<period_code>"
 PAGE = "exports/import.html"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
+WAITING = "value-imports"  # the folder of staged_uploads where uploads wait for confirmation
 
 
 class ValuesFileForm(FlaskForm):
-    file = FileField("Tệp Excel (.xlsx) của hồ sơ")
+    file = FileField("Tệp Excel (.xlsx) của hồ sơ", render_kw={"accept": ".xlsx"})
 
 
 # -- building the files (the API serves the same ones) --------------------------------------
@@ -112,7 +105,7 @@ def upload(scheme_code, period_code, unit_code):
         page["form"].file.errors.append(str(exc))
         return render(PAGE, "import_area", **page), 422
     plan = _plan(upload_, scheme, period, unit, found, writer)
-    token = _store(data)
+    token = staged_uploads.keep(WAITING, g.province_id, "xlsx", data)
     status = 422 if plan.problems else 409 if plan.blocked else 200
     return render(PAGE, "import_area", **page, plan=plan, token=token,
                   filename=file.filename), status
@@ -126,7 +119,7 @@ def confirm(scheme_code, period_code, unit_code):
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
     token = request.form.get("token", "")
     filename = request.form.get("filename", "")[:120]  # only shown: the stored file is read
-    path = _stored(token)
+    path = staged_uploads.find(WAITING, g.province_id, token)
     if path is None:
         flash("Tệp đã tải lên không còn: có thể đã được nhập rồi, hoặc đã quá một ngày. Hãy tải "
               "tệp lên lại.", "error")
@@ -165,33 +158,10 @@ def _page_context(scheme, period, unit, found, form) -> dict:
             "blocked": svc.edit_block(found, period, today())}
 
 
-def _folder() -> Path:
-    # One folder per province: a token from another province is simply not found.
-    return Path(current_app.config["UPLOAD_DIR"]) / "value-imports" / str(g.province_id)
-
-
-def _store(data: bytes) -> str:
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():
-        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    return token
-
-
-def _stored(token: str) -> Path | None:
-    if not TOKEN.fullmatch(token):
-        return None
-    path = _folder() / f"{token}.xlsx"
-    return path if path.is_file() else None
-
-
 # -- a period's ranking and score sheet -----------------------------------------------------
 def visible_ranking(scheme_code: str, period_code: str):
     """The period's ranking, or an error page (404) for who may not see it yet."""
-    scheme, period = _scheme_and_period(scheme_code, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     if scheme.kind != "points":
         return None, _not_here("Bộ chỉ số này không chấm điểm nên không có bảng điểm và xếp "
                                "hạng để tải về.")
@@ -207,41 +177,51 @@ def _not_here(text: str):
     return render_template("error.html", code=404, title="Chưa có tệp để tải", text=text), 404
 
 
-def _ranking_name(ranking, what: str, extension: str) -> str:
-    return f"{what}_{ranking.scheme.code}_{ranking.period.code}.{extension}"
+# The period's two tables: the start of the downloaded file's name, then how the table is built
+# as a workbook and as CSV.
+RANKING_FILES = {
+    "ranking": ("xep-hang", exports.ranking_workbook, exports.ranking_csv),
+    "scoresheet": ("bang-diem", exports.scoresheet_workbook, exports.scoresheet_csv),
+}
+
+
+def ranking_download(ranking, table: str, extension: str) -> Response:
+    """The ranking or score sheet (``table``) as an .xlsx or .csv download (the API's too)."""
+    prefix, workbook, csv = RANKING_FILES[table]
+    filename = f"{prefix}_{ranking.scheme.code}_{ranking.period.code}.{extension}"
+    if extension == "csv":
+        return download(csv(ranking).encode("utf-8"), filename, exports.CSV_TYPE)
+    return download(workbook(ranking), filename, exports.XLSX_TYPE)
+
+
+def _visible_download(scheme_code: str, period_code: str, table: str, extension: str):
+    ranking, refusal = visible_ranking(scheme_code, period_code)
+    return refusal or ranking_download(ranking, table, extension)
 
 
 @bp.route(RANKING + "/ranking.xlsx")
 @login_required
 @require("results.view")
 def ranking_xlsx(scheme_code, period_code):
-    ranking, refusal = visible_ranking(scheme_code, period_code)
-    return refusal or download(exports.ranking_workbook(ranking),
-                               _ranking_name(ranking, "xep-hang", "xlsx"), exports.XLSX_TYPE)
+    return _visible_download(scheme_code, period_code, "ranking", "xlsx")
 
 
 @bp.route(RANKING + "/ranking.csv")
 @login_required
 @require("results.view")
 def ranking_csv(scheme_code, period_code):
-    ranking, refusal = visible_ranking(scheme_code, period_code)
-    return refusal or download(exports.ranking_csv(ranking).encode("utf-8"),
-                               _ranking_name(ranking, "xep-hang", "csv"), exports.CSV_TYPE)
+    return _visible_download(scheme_code, period_code, "ranking", "csv")
 
 
 @bp.route(RANKING + "/scoresheet.xlsx")
 @login_required
 @require("results.view")
 def scoresheet_xlsx(scheme_code, period_code):
-    ranking, refusal = visible_ranking(scheme_code, period_code)
-    return refusal or download(exports.scoresheet_workbook(ranking),
-                               _ranking_name(ranking, "bang-diem", "xlsx"), exports.XLSX_TYPE)
+    return _visible_download(scheme_code, period_code, "scoresheet", "xlsx")
 
 
 @bp.route(RANKING + "/scoresheet.csv")
 @login_required
 @require("results.view")
 def scoresheet_csv(scheme_code, period_code):
-    ranking, refusal = visible_ranking(scheme_code, period_code)
-    return refusal or download(exports.scoresheet_csv(ranking).encode("utf-8"),
-                               _ranking_name(ranking, "bang-diem", "csv"), exports.CSV_TYPE)
+    return _visible_download(scheme_code, period_code, "scoresheet", "csv")

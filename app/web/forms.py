@@ -44,7 +44,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ImportUsersForm(FlaskForm):
-    file = FileField("Tệp Excel (.xlsx) hoặc CSV")
+    file = FileField("Tệp Excel (.xlsx) hoặc CSV", render_kw={"accept": ".xlsx,.csv"})
 
 
 class PeriodForm(FlaskForm):

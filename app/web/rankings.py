@@ -1,33 +1,20 @@
 """Rankings of a scheme's period by group of units; publishing and withdrawing the results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import periods as period_ids
 from app.extensions import db
 from app.models import Period, Publication
 from app.permissions import can, require
 from app.services import publication as pub
 from app.services import rankings as svc
-from app.tenancy import get_or_404
 from app.web import registry, render
 from app.web.home import enabled_schemes, province_required
+from app.web.ownership import scheme_and_period
 
 bp = Blueprint("rankings", __name__)
-
-
-def _scheme_and_period(scheme_code: str, period_code: str):
-    province, _ = province_required()
-    scheme = registry().schemes.get(scheme_code)
-    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin):
-        abort(404)
-    try:
-        period_ids.parse(period_code)
-    except period_ids.PeriodError:
-        abort(404)
-    return scheme, get_or_404(Period, scheme_code=scheme.code, code=period_code)
 
 
 @bp.route("/rankings")
@@ -51,8 +38,8 @@ def index():
 @login_required
 @require("results.view")
 def show(scheme_code, period_code):
-    scheme, period = _scheme_and_period(scheme_code, period_code)
-    ranking = svc.ranking(registry(), scheme, period)
+    scheme, period = scheme_and_period(scheme_code, period_code)
+    ranking = svc.ranking(registry(), scheme, period, leaves=False)
     visible = svc.may_see(current_user, ranking)
     waiting = pub.unappraised(period) if can(current_user, "periods.manage") else []
     return render("rankings/show.html", scheme=scheme, period=period, ranking=ranking,
@@ -64,7 +51,7 @@ def show(scheme_code, period_code):
 @login_required
 @require("periods.manage")
 def publish(scheme_code, period_code):
-    scheme, period = _scheme_and_period(scheme_code, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     back = url_for("rankings.show", scheme_code=scheme.code, period_code=period.code)
     if request.form.get("confirm") != "1":
         flash("Hãy đánh dấu ô xác nhận trước khi công bố.", "error")
@@ -83,12 +70,12 @@ def publish(scheme_code, period_code):
 @login_required
 @require("periods.manage")
 def unpublish(scheme_code, period_code):
-    scheme, period = _scheme_and_period(scheme_code, period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     reason = (request.form.get("reason") or "").strip()
     try:
         pub.unpublish(scheme, period, current_user, reason)
     except pub.ReasonRequired as exc:
-        ranking = svc.ranking(registry(), scheme, period)
+        ranking = svc.ranking(registry(), scheme, period, leaves=False)
         return render("rankings/show.html", scheme=scheme, period=period, ranking=ranking,
                       visible=True, waiting=[], mine=current_user.unit_id,
                       errors={"reason": str(exc)}, reason=reason), 422

@@ -6,11 +6,6 @@ so nothing the browser sends back about the rows is trusted.
 """
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -22,14 +17,13 @@ from app.permissions import require
 from app.services import user_import
 from app.services.user_import import ImportFileError
 from app.services.users import UserError
-from app.web import render
+from app.web import render, staged_uploads
 from app.web.forms import ImportUsersForm
 from app.web.home import province_required
 
 bp = Blueprint("user_import", __name__)
 PAGE = "users/import.html"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
+WAITING = "imports"  # the folder of staged_uploads where uploads wait for confirmation
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -53,7 +47,7 @@ def upload():
     except ImportFileError as exc:
         form.file.errors.append(str(exc))
         return render(PAGE, "import_area", form=form), 422
-    token = _store(province.id, user_import.extension(file.filename), data)
+    token = staged_uploads.keep(WAITING, province.id, user_import.extension(file.filename), data)
     return render(PAGE, "import_area", form=form, sheet=sheet, token=token,
                   filename=file.filename)
 
@@ -66,7 +60,7 @@ def confirm():
     if redirect_:
         return redirect_
     token, filename = request.form.get("token", ""), request.form.get("filename", "")
-    path = _stored(province.id, token)
+    path = staged_uploads.find(WAITING, province.id, token, user_import.EXTENSIONS)
     if path is None:
         flash("Tệp đã tải lên không còn: có thể đã được nhập rồi, hoặc đã quá một ngày. "
               "Hãy tải tệp lên lại.", "error")
@@ -116,29 +110,3 @@ def passwords():
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": "attachment; filename=mat-khau-tai-khoan-moi.csv",
         "Cache-Control": "no-store"})
-
-
-def _folder(province_id: int) -> Path:
-    # One folder per province: a token from another province is simply not found.
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / str(province_id)
-
-
-def _store(province_id: int, ext: str, data: bytes) -> str:
-    folder = _folder(province_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():
-        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.{ext}").write_bytes(data)
-    return token
-
-
-def _stored(province_id: int, token: str) -> Path | None:
-    if not TOKEN.fullmatch(token):
-        return None
-    for ext in user_import.EXTENSIONS:
-        path = _folder(province_id) / f"{token}.{ext}"
-        if path.is_file():
-            return path
-    return None

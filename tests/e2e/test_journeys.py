@@ -138,6 +138,14 @@ def upload_slowly(page, code: str, name: str) -> None:
     cdp.detach()
 
 
+def open_the_ranking(page) -> None:
+    """The period's ranking the way a user reaches it: «Xếp hạng» in the main navigation, then
+    the scheme's year."""
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+        "link", name="Xếp hạng").click()
+    page.locator("tr", has_text=SCHEME).get_by_role("link", name="Năm 2022").click()
+
+
 def agree_all(page, codes) -> None:
     """The appraiser confirms many scores the way a form without JavaScript posts «Đồng ý»."""
     token = csrf_token(page)
@@ -310,9 +318,7 @@ def appraiser_finishes(page, app) -> None:
 
 def admin_publishes(page) -> None:
     log_in(page, ADMIN)
-    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
-        "link", name="Xếp hạng").click()
-    page.locator("tr", has_text=SCHEME).get_by_role("link", name="Năm 2022").click()
+    open_the_ranking(page)
     ranking = page.locator("table.ranking")
     expect(ranking.locator("tbody tr").first).to_contain_text(UNIT_NAME)
     expect(ranking).to_contain_text("Đã thẩm định")
@@ -332,9 +338,7 @@ def admin_publishes(page) -> None:
 
 def unit_sees_its_rank(page) -> None:
     log_in(page, UNIT_USER)
-    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
-        "link", name="Xếp hạng").click()
-    page.locator("tr", has_text=SCHEME).get_by_role("link", name="Năm 2022").click()
+    open_the_ranking(page)
     mine = page.locator("table.ranking tr.mine")
     expect(mine).to_contain_text(UNIT_NAME)
     expect(mine).to_contain_text("đơn vị của bạn")

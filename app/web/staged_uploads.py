@@ -1,0 +1,45 @@
+"""Files uploaded for an import, waiting between its preview and its confirmation.
+
+A file waits as ``UPLOAD_DIR/<folder>/<province id>/<random token>.<extension>``. One folder per
+province: a token from another province is simply not found. Confirm reads the file again from
+here, so nothing the browser sends back about its rows is trusted.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import current_app
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
+
+
+def _province_folder(folder: str, province_id: int) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / folder / str(province_id)
+
+
+def keep(folder: str, province_id: int, extension: str, data: bytes) -> str:
+    """Store the upload until it is confirmed, and answer the token that finds it again.
+    Uploads of the province left unconfirmed for a day are removed on the way."""
+    waiting = _province_folder(folder, province_id)
+    waiting.mkdir(parents=True, exist_ok=True)
+    for old in waiting.iterdir():
+        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (waiting / f"{token}.{extension}").write_bytes(data)
+    return token
+
+
+def find(folder: str, province_id: int, token: str, extensions=("xlsx",)) -> Path | None:
+    """The upload a token names, or None (a malformed token, another province's, or gone)."""
+    if not TOKEN.fullmatch(token):
+        return None
+    for extension in extensions:
+        path = _province_folder(folder, province_id) / f"{token}.{extension}"
+        if path.is_file():
+            return path
+    return None
