@@ -47,7 +47,7 @@ def chiso_calendar(scheme: Scheme) -> Calendar | None:
 
 @hookspec
 def chiso_history() -> list[dict]:
-    """Published results from before the platform, imported by `provinces setup`: dicts with scheme, period, unit (code), scores ({indicator code: points}) and optionally rank."""
+    """Published results from before the platform, imported by `provinces setup`: dicts with scheme, period, unit (code), scores ({indicator code: points}) and optionally the published rank and its source (the decision)."""
 
 
 @hookspec

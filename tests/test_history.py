@@ -63,3 +63,33 @@ def test_office_progress_page(as_user):
     other = as_user("province_admin", "thanhhoa").get(
         "/assessments/thanhhoa-huyen-2022/2023/380/offices")  # no offices assigned there
     assert other.status_code == 404
+
+
+def test_yen_dinh_keeps_the_rank_its_decision_published(app, as_user):
+    # The platform holds only Yên Định of the 2022 districts: computed, its rank would be 1.
+    client = as_user("province_admin", "thanhhoa")
+    page = client.get("/rankings/thanhhoa-huyen-2022/2022").get_data(as_text=True)
+    assert '<td class="num">5<sup>*</sup></td>' in page
+    assert "* Hạng theo Quyết định số 2148 ngày 20/6/2023" in page
+    token = app.test_cli_runner().invoke(
+        args=["tokens", "create", "province_admin.thanhhoa@demo.chiso.vn"]).output.strip()
+    api = app.test_client().get("/api/v1/rankings/thanhhoa-huyen-2022/2022",
+                                headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(r["unit"], r["rank"]) for r in api["rows"]] == [("394", 5)]
+    mine = as_user("unit_user", "thanhhoa").get(
+        "/dashboards/unit/thanhhoa-huyen-2022/2022/394").get_data(as_text=True)
+    assert "theo Quyết định số 2148 ngày 20/6/2023" in mine
+    assert "đang đứng đầu" not in mine  # 5th of the districts, though the only one held here
+
+
+def test_setup_again_fills_the_rank_of_a_result_imported_before_ranks_were_kept(app):
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        assessment = db.session.scalar(select(Assessment).join(Period).where(Period.code == "2022"))
+        assessment.published_rank = assessment.published_source = None
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["provinces", "setup", "thanhhoa"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        assessment = db.session.scalar(select(Assessment).join(Period).where(Period.code == "2022"))
+        assert (assessment.published_rank, assessment.published_source) == \
+            (5, "Quyết định số 2148 ngày 20/6/2023")

@@ -37,6 +37,11 @@ class Assessment(TenantMixin, db.Model):
     # Set when an appraiser first records a score: from then on the unit cannot withdraw.
     appraisal_started_at: Mapped[datetime | None]
     appraised_at: Mapped[datetime | None]
+    # A result published before the platform (a plugin's history) keeps the rank its decision
+    # gave among all the units of its group: the platform holds only some of them, so a rank
+    # computed here would be wrong. ``published_source`` names the decision.
+    published_rank: Mapped[int | None]
+    published_source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     period: Mapped[Period] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -140,6 +140,7 @@ class HistoryPoint:
     totals: Totals
     rank: int | None
     group_size: int
+    official: str | None = None  # the decision whose rank this is (results before the platform)
 
     @property
     def percent(self) -> Decimal | None:
@@ -164,7 +165,7 @@ def unit_history(registry: Registry, scheme: Scheme, unit: Unit) -> list[History
         place = result.place_of(unit.id)
         if place is not None and place.totals.max:
             points.append(HistoryPoint(period, place.totals, place.rank,
-                                       len(ranked(group_of(result, unit.id)))))
+                                       len(ranked(group_of(result, unit.id))), place.official))
     return points
 
 
@@ -199,7 +200,8 @@ def unit_dashboard(registry: Registry, scheme: Scheme, period: Period, unit: Uni
     view.gains = weakest(scheme, place.totals)
     if view.sees_others:
         view.average = average_indices(scheme, group)
-        view.best = next(iter(ranked(group)), None)
+        # the first of the group; none where the platform holds only results ranked elsewhere
+        view.best = next((p for p in ranked(group) if p.rank == 1), None)
         if view.best is not None:
             view.best_indices = {i.row.code: i.percent for i in indices(scheme, view.best.totals)}
     return view

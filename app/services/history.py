@@ -20,12 +20,19 @@ def load_history(registry: Registry, plugin_code: str) -> int:
         scheme = registry.schemes[item["scheme"]]
         period = _locked_period(registry, scheme, item["period"])
         unit = db.session.scalar(select(Unit).where(Unit.code == item["unit"]))
-        if unit is None or db.session.scalar(select(Assessment.id).where(
-                Assessment.period_id == period.id, Assessment.unit_id == unit.id)):
+        if unit is None:
+            continue
+        existing = db.session.scalar(select(Assessment).where(
+            Assessment.period_id == period.id, Assessment.unit_id == unit.id))
+        if existing is not None:
+            if existing.published_rank is None and item.get("rank") is not None:
+                # imported before ranks were kept: `provinces setup` again fills them in
+                existing.published_rank, existing.published_source = item["rank"], item.get("source")
             continue
         assessment = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
                                 period_id=period.id, unit_id=unit.id, state="published",
-                                appraised_at=datetime.utcnow())
+                                appraised_at=datetime.utcnow(), published_rank=item.get("rank"),
+                                published_source=item.get("source"))
         leaves = {row.code for row in scheme.leaves}
         for code, score in item["scores"].items():
             if code in leaves:

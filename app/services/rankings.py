@@ -43,6 +43,14 @@ class Place:
     year_rank: int | None = None
 
     @property
+    def official(self) -> str | None:
+        """The decision whose rank this place shows, for a result published before the
+        platform (None: the rank is computed here)."""
+        if self.assessment.published_rank is None:
+            return None
+        return self.assessment.published_source or "kết quả đã công bố"
+
+    @property
     def change(self) -> int | None:
         """Places gained since the previous period (negative: lost)."""
         if self.rank is None or self.previous_rank is None:
@@ -154,12 +162,19 @@ def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = 
     for name in sorted(by_family, key=_family_position):
         members = {a.id: a for a in sorted(by_family[name], key=lambda a: a.unit.name)}
         standings = rank({a_id: totals[a_id] for a_id in members})
-        groups.append(Group(name, [Place(members[s.unit].unit, members[s.unit], s.totals, s.rank)
-                                   for s in standings]))
+        places = [Place(members[s.unit].unit, members[s.unit], s.totals,
+                        _published_or(members[s.unit], s.rank)) for s in standings]
+        places.sort(key=lambda p: (p.rank is None, p.rank or 0))  # stable: ties keep order
+        groups.append(Group(name, places))
     result = Ranking(scheme, period, current_publication(period), groups)
     if history and scheme.kind == "points":
         _add_history(registry, result)
     return result
+
+
+def _published_or(assessment: Assessment, computed: int | None) -> int | None:
+    """The rank a decision published (history), else the one computed among these units."""
+    return assessment.published_rank if assessment.published_rank is not None else computed
 
 
 def _family_position(name: str) -> int:

@@ -25,6 +25,7 @@ class ThanhHoa(FolderPlugin):
         data = self._yen_dinh()
         return [{"scheme": "thanhhoa-huyen-2022", "period": str(data["unit"]["year"]),
                  "unit": data["unit"]["code"], "rank": data["unit"]["rank"],
+                 "source": f"Quyết định số {data['unit']['decision']}",
                  "scores": {s["code"]: s["score"] for s in data["score"]}}]
 
     @hookimpl
