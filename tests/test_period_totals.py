@@ -15,6 +15,8 @@ from sqlalchemy import select
 from app import tenancy
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
+from app import scoring
+from app.scoring.group import family
 from app.scoring.ranking import rank
 from app.services import period_totals, rankings
 from tests.conftest import province_id
@@ -89,6 +91,8 @@ def test_database_totals_equal_the_python_scoring(app, province, scheme_code, pe
         period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code,
                                                         Period.code == period_code))
         assessments, expected = rankings.period_scores(registry, scheme, period, leaves=True)
+        entries = rankings.period_entries(period)
+        entries = {a.id: entries.get(a.id, {}) for a in assessments}
         _, summed = rankings.period_scores(registry, scheme, period, leaves=False)
     assert len(assessments) > 100
     assert summed.keys() == expected.keys()
@@ -97,6 +101,12 @@ def test_database_totals_equal_the_python_scoring(app, province, scheme_code, pe
         assert (got.total, got.max, got.main) == (totals.total, totals.max, totals.main), \
             assessment_id
         assert got.leaves is None  # a caller wanting leaves must ask for them
+    by_unit = {a.id: a.unit.type for a in assessments}
+    for unit_type in ("so", "huyen", "xa"):  # a department, a district, a commune's group
+        with app.app_context(), tenancy.scoped(province_id(app, province)):
+            best = period_totals.group_best(scheme, period.id, unit_type)
+        members = [a_id for a_id, t in by_unit.items() if family(t) == family(unit_type)]
+        assert best == scoring.best_values(scheme, [entries[a_id] for a_id in members])
     ranked = [(s.unit, s.rank) for s in rank(summed)]
     assert ranked == [(s.unit, s.rank) for s in rank(expected)]
     assert len({r for _, r in ranked}) > 50  # the data does separate the units

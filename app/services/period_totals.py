@@ -22,7 +22,7 @@ from app.catalogue.model import Row, Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Unit
 from app.scoring import ZERO, Method, Totals
-from app.scoring.group import FAMILIES
+from app.scoring.group import FAMILIES, family
 
 SQL_METHODS = frozenset({"ratio", "boolean", "relative", "inverse", "manual", "monitor"})
 FOUR_PLACES = Decimal("0.0001")
@@ -54,6 +54,36 @@ def period_totals(scheme: Scheme, period_id: int,
             entry[0] = _decimal(score)
             entry[1] -= _decimal(dropped)
     return {a_id: _totals(by_main) for a_id, by_main in sums.items()}
+
+
+def group_best(scheme: Scheme, period_id: int, unit_type: str) -> dict[str, Decimal] | None:
+    """The best values of the group of ``unit_type`` (``app.scoring.best_values``) from one
+    small aggregate, for a form that shows one unit's totals. None where a compared row takes
+    a fraction: SQLite divides in binary floating point, and the best must be exact."""
+    compared = [r for r in scheme.leaves if r.method in ("relative", "inverse")]
+    if any(r.input == "fraction" for r in compared):
+        return None
+    value = _measured()
+    rows = db.session.execute(
+        select(Answer.code, Unit.type, func.max(value), func.min(case((value > 0, value))))
+        .join(Assessment, Answer.assessment_id == Assessment.id)
+        .join(Unit, Assessment.unit_id == Unit.id)
+        .where(Assessment.period_id == period_id, Answer.not_assessed.is_(False),
+               Answer.code.in_([r.code for r in compared]))
+        .group_by(Answer.code, Unit.type))
+    methods = {r.code: r.method for r in compared}
+    group = family(unit_type)
+    best: dict[str, Decimal] = {}
+    for code, member_type, high, low in rows:
+        if family(member_type) != group:
+            continue
+        found = high if methods[code] == "relative" else low
+        if found is None:
+            continue
+        found = _decimal(found)
+        keep = max if methods[code] == "relative" else min
+        best[code] = keep(best[code], found) if code in best else found
+    return best
 
 
 def _totals(by_main: dict[str, list[Decimal]]) -> Totals:

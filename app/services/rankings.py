@@ -132,13 +132,13 @@ def unit_totals(registry: Registry, scheme: Scheme, period: Period,
                 assessment: Assessment | None) -> Totals:
     """One assessment's totals, scored within its group as the ranking scores it. Only what
     that needs is read (a form page shows it on every view and save): the unit's own answers,
-    and the others' answers to the rows that compare units, for the best values of its group."""
+    and the best values of its group on the rows that compare units (one small aggregate)."""
     if assessment is None:
         return recompute(scheme, {None: {}}, {}, registry.scoring_methods)[None]
     own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
     compared = [row.code for row in scheme.leaves if row.method in scoring.GROUP_METHODS]
-    best = {}
-    if compared:
+    best = period_totals.group_best(scheme, period.id, assessment.unit.type) if compared else {}
+    if best is None:
         group = family(assessment.unit.type)
         members = [a_id for a_id, unit_type in db.session.execute(
             select(Assessment.id, Unit.type).join(Unit, Assessment.unit_id == Unit.id)
