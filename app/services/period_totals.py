@@ -1,8 +1,8 @@
 """Every unit's totals for a period, added up by the database.
 
 A ranking needs each unit's total, maximum and main-index subtotals, not each leaf. Reading the
-period's answers into Python to score them leaf by leaf costs about forty times one SQL
-aggregate over the same rows (benchmarks/run.py: 4,000 units × 70 rows). So for a ranking the
+period's answers into Python to score them leaf by leaf costs 25 to 45 times one SQL aggregate
+over the same rows (benchmarks/run.py: 4,021 units × 70 rows). So for a ranking the
 database scores each answer with the same rules as ``app.scoring.leaf_score`` (one CASE over
 the methods, the group's best values from a second aggregate) and sums them by main index.
 
@@ -21,7 +21,7 @@ from app import tenancy
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Unit
-from app.scoring import ZERO, Method, Totals
+from app.scoring import GROUP_METHODS, ZERO, Method, Totals
 from app.scoring.group import FAMILIES, family
 
 SQL_METHODS = frozenset({"ratio", "boolean", "relative", "inverse", "manual", "monitor"})
@@ -60,7 +60,7 @@ def group_best(scheme: Scheme, period_id: int, unit_type: str) -> dict[str, Deci
     """The best values of the group of ``unit_type`` (``app.scoring.best_values``) from one
     small aggregate, for a form that shows one unit's totals. None where a compared row takes
     a fraction: SQLite divides in binary floating point, and the best must be exact."""
-    compared = [r for r in scheme.leaves if r.method in ("relative", "inverse")]
+    compared = [r for r in scheme.leaves if r.method in GROUP_METHODS]
     if any(r.input == "fraction" for r in compared):
         return None
     value = _measured()
@@ -114,7 +114,7 @@ def _statement(scheme: Scheme, period_id: int, mains: dict[str, str]):
                .join(Assessment, Answer.assessment_id == Assessment.id)
                .join(Unit, Assessment.unit_id == Unit.id)
                .where(Assessment.period_id == period_id).subquery("answers"))
-    best = _best(answers, [r.code for r in scheme.leaves if r.method in ("relative", "inverse")])
+    best = _best(answers, [r.code for r in scheme.leaves if r.method in GROUP_METHODS])
     score = _score(answers, leaves, best)
     dropped = case((answers.c.not_assessed, leaves.c.top), else_=0)
     return (select(answers.c.assessment_id, leaves.c.main, func.sum(score), func.sum(dropped))
