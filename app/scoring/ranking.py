@@ -27,12 +27,11 @@ def _ratio(totals: Totals) -> Decimal | None:
 
 def rank(scores: Mapping[Hashable, Totals]) -> list[Standing]:
     """Standings, best first; ties share a rank, unranked units last (in the order given)."""
-    scored = [(unit, t) for unit, t in scores.items() if _ratio(t) is not None]
-    unscored = [(unit, t) for unit, t in scores.items() if _ratio(t) is None]
-    scored.sort(key=lambda item: _ratio(item[1]), reverse=True)
+    ratios = {unit: _ratio(t) for unit, t in scores.items()}
+    scored = sorted((u for u in scores if ratios[u] is not None), key=ratios.get, reverse=True)
     standings: list[Standing] = []
-    for position, (unit, t) in enumerate(scored, start=1):
-        tied = standings and _ratio(standings[-1].totals) == _ratio(t)
-        standings.append(Standing(unit, t, standings[-1].rank if tied else position))
-    standings.extend(Standing(unit, t, None) for unit, t in unscored)
+    for position, unit in enumerate(scored, start=1):
+        tied = standings and ratios[standings[-1].unit] == ratios[unit]
+        standings.append(Standing(unit, scores[unit], standings[-1].rank if tied else position))
+    standings.extend(Standing(u, scores[u], None) for u in scores if ratios[u] is None)
     return standings

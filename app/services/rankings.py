@@ -1,8 +1,9 @@
-"""Scores and rankings of a scheme's period: every unit at once, from two queries.
+"""Scores and rankings of a scheme's period: every unit at once.
 
-The answers of the whole period are read in one query and scored together
-(``app.scoring.group.recompute``), so relative rows compare each unit with the best of its
-group. A ranking also carries each unit's rank in the previous published period of the same
+A ranking's totals are added up by the database (``app.services.period_totals``); a caller
+that shows each indicator's score asks for ``leaves`` and the period's answers are read in one
+query and scored together in Python (``app.scoring.group.recompute``). Either way relative rows
+compare each unit with the best of its group. A ranking also carries each unit's rank in the previous published period of the same
 scheme family (for the change) and, for a period shorter than a year, its rank in the year's
 published results.
 """
