@@ -101,6 +101,17 @@ def test_profile_page_makes_shows_once_and_revokes_tokens(app, as_user):
     assert api.get(f"{API}/schemes", headers={"Authorization": f"Bearer {made}"}).status_code == 401
 
 
+def test_profile_page_names_the_field_of_a_name_too_long(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    refused = client.post("/account/tokens", data={"name": "x" * 101})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "<title>Lỗi: " in page
+    assert '<a href="#name">Tên gợi nhớ: Tên mã truy cập dài quá 100 ký tự.</a>' in page
+    assert 'aria-invalid="true"' in page and 'value="' + "x" * 101 + '"' in page
+    with app.app_context(), tenancy.unscoped():
+        assert db.session.scalar(select(ApiToken.id)) is None
+
+
 def test_the_api_is_csrf_exempt_but_the_web_forms_are_not(database_url, tmp_path):
     from app import create_app
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t",
@@ -275,6 +286,30 @@ def test_appraisal_publication_and_ranking_round_trip(app, call):
                    "percent": round(total / 5, 2), "change": None, "year_rank": 1}
     assert unit("GET", OWN).get_json()["state"] == "published"
     assert unit("PUT", OWN, json={"values": {"1.2": {"self_score": 3}}}).status_code == 409
+
+
+def test_a_score_saved_meanwhile_by_someone_else_is_a_json_409(app, call, monkeypatch):
+    """record_score commits row by row; its conflict was a 500 (an HTML page) before."""
+    from app.services import appraisal
+    unit, appraiser = call("unit_user"), call("appraiser")
+    unit("PUT", OWN, json={"values": complete_values(app)})
+    unit("POST", f"{OWN}/submit")
+    record = appraisal.record_score
+    calls = []
+
+    def conflict_on_second(assessment, rows, row, form, user):
+        calls.append(row.code)
+        if len(calls) == 2:
+            raise appraisal.AppraisalError(f"Chỉ tiêu {row.code} vừa được người khác lưu.")
+        return record(assessment, rows, row, form, user)
+    monkeypatch.setattr(appraisal, "record_score", conflict_on_second)
+    answer = appraiser("PUT", f"{OWN}/appraisal",
+                       json={"scores": {"1.1": {"score": 0, "comment": "Chưa có kế hoạch"},
+                                        "1.2": {"score": 0, "comment": "Không có biên bản"}}})
+    assert answer.status_code == 409
+    assert answer.get_json()["error"] == ("Chỉ tiêu 1.2 vừa được người khác lưu. 1 chỉ tiêu gửi "
+                                          "trước nó đã được lưu: đọc lại hồ sơ rồi gửi lại những "
+                                          "chỉ tiêu còn lại.")
 
 
 # -- evidence -------------------------------------------------------------------------------

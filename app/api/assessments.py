@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.convert import form_number, is_number, number, percent, row_form
 from app.api.errors import ApiError
-from app.api.lookups import context, registry
+from app.api.lookups import context, readable_context, registry
 from app.api.spec import endpoint
 from app.catalogue.model import Row
 from app.extensions import db
@@ -35,9 +35,8 @@ def today() -> date:
           responses={200: ("Hồ sơ với tổng điểm, từng chỉ số chính và từng chỉ tiêu",
                            "Assessment")})
 def show(scheme_code, period_code, unit_code):
-    scheme, period, unit, assessment, allowed = context(scheme_code, period_code, unit_code)
-    if current_user.role == "viewer" and (assessment is None or assessment.state != "published"):
-        raise ApiError(403, "Người xem chỉ xem được hồ sơ đã công bố kết quả.")
+    scheme, period, unit, assessment, allowed = readable_context(scheme_code, period_code,
+                                                                 unit_code)
     return jsonify(assessment_json(scheme, period, unit, assessment, allowed.writer))
 
 
@@ -255,10 +254,21 @@ def put_appraisal(scheme_code, period_code, unit_code):
     if errors:
         raise ApiError(422, f"Dữ liệu không hợp lệ ở {len(errors)} chỉ tiêu; chưa lưu gì.",
                        errors=errors)
-    for row, item in ready:
-        appraisal.record_score(assessment, list(rows.values()), row, _score_form(item),
-                               current_user)
+    all_rows = list(rows.values())
+    for done, (row, item) in enumerate(ready):
+        try:
+            appraisal.record_score(assessment, all_rows, row, _score_form(item), current_user)
+        except appraisal.AppraisalError as exc:  # someone saved the row meanwhile
+            raise ApiError(409, f"{exc} {_saved_before(done)}") from None
     return jsonify(assessment_json(scheme, period, unit, assessment, None))
+
+
+def _saved_before(count: int) -> str:
+    """record_score commits row by row: say what of the request is already stored."""
+    if not count:
+        return "Chưa lưu gì."
+    return (f"{count} chỉ tiêu gửi trước nó đã được lưu: đọc lại hồ sơ rồi gửi lại những chỉ "
+            "tiêu còn lại.")
 
 
 def _score_form(item: dict) -> dict:

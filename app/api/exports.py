@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_login import current_user
 
 from app import exports
 from app import periods as period_ids
 from app.api import schemas
 from app.api.errors import ApiError
-from app.api.lookups import context, registry, scheme_and_period
-from app.api.rankings import visible_ranking
+from app.api.lookups import readable_context, registry, scheme_and_period
+from app.api.rankings import visible
 from app.api.spec import endpoint
 from app.services import dashboards
-from app.web.exports import assessment_file, assessment_name, download, ranking_download
+from app.web.exports import (assessment_file, assessment_name, download, ranking_download,
+                             table_ranking)
 
 PATH = "/exports/<scheme_code>/<period_code>"
 FILE = ("Tệp", "file")
@@ -21,25 +21,26 @@ RANKING_NOTE = ("Như trang xếp hạng: theo nhóm đơn vị; cán bộ đơn
                 "sau khi công bố (trước đó: 409). Bộ chỉ số không chấm điểm: 404.")
 
 
-def _ranking(scheme_code: str, period_code: str):
+def _download(scheme_code: str, period_code: str, table: str, extension: str):
+    """The web page's file (``table``: ranking or scoresheet), from the same ranking."""
     scheme, period = scheme_and_period(scheme_code, period_code)
     if scheme.kind != "points":
         raise ApiError(404, f"Bộ chỉ số «{scheme.code}» không chấm điểm nên không xếp hạng.")
-    return visible_ranking(scheme, period, leaves=True)
+    return ranking_download(visible(table_ranking(scheme, period, table)), table, extension)
 
 
 @endpoint(PATH + "/ranking.xlsx", summary="Xếp hạng của kỳ, tệp Excel", action="results.view",
           description=RANKING_NOTE + " Tỷ lệ (%) là công thức trên tổng điểm và điểm tối đa.",
           responses={200: FILE, 409: UNPUBLISHED})
 def export_ranking_xlsx(scheme_code, period_code):
-    return ranking_download(_ranking(scheme_code, period_code), "ranking", "xlsx")
+    return _download(scheme_code, period_code, "ranking", "xlsx")
 
 
 @endpoint(PATH + "/ranking.csv", summary="Xếp hạng của kỳ, tệp CSV (UTF-8 có BOM)",
           action="results.view", description=RANKING_NOTE,
           responses={200: FILE, 409: UNPUBLISHED})
 def export_ranking_csv(scheme_code, period_code):
-    return ranking_download(_ranking(scheme_code, period_code), "ranking", "csv")
+    return _download(scheme_code, period_code, "ranking", "csv")
 
 
 @endpoint(PATH + "/scoresheet.xlsx", summary="Bảng điểm của kỳ (đơn vị × chỉ tiêu), tệp Excel",
@@ -47,7 +48,7 @@ def export_ranking_csv(scheme_code, period_code):
           description=RANKING_NOTE + " Cộng từng chỉ số chính và tổng điểm là công thức =SUM.",
           responses={200: FILE, 409: UNPUBLISHED})
 def export_scoresheet_xlsx(scheme_code, period_code):
-    return ranking_download(_ranking(scheme_code, period_code), "scoresheet", "xlsx")
+    return _download(scheme_code, period_code, "scoresheet", "xlsx")
 
 
 @endpoint(PATH + "/<unit_code>/assessment.xlsx", summary="Hồ sơ đánh giá của một đơn vị, tệp "
@@ -58,9 +59,8 @@ def export_scoresheet_xlsx(scheme_code, period_code):
                       "mình (đơn vị khác: 404); người xem chỉ tải hồ sơ đã công bố (403).",
           responses={200: FILE})
 def export_assessment_xlsx(scheme_code, period_code, unit_code):
-    scheme, period, unit, assessment, allowed = context(scheme_code, period_code, unit_code)
-    if current_user.role == "viewer" and (assessment is None or assessment.state != "published"):
-        raise ApiError(403, "Người xem chỉ xem được hồ sơ đã công bố kết quả.")
+    scheme, period, unit, assessment, allowed = readable_context(scheme_code, period_code,
+                                                                 unit_code)
     data = assessment_file(scheme, period, unit, assessment, allowed.writer)
     return download(data, assessment_name(scheme, period, unit), exports.XLSX_TYPE)
 

@@ -16,6 +16,7 @@ from app.services import assessments as svc
 from app.tenancy import get_or_404
 from app.web.entry import unit_in_period
 from app.web.home import current_province
+from app.web.ownership import enabled_scheme
 
 
 def registry() -> Registry:
@@ -30,8 +31,11 @@ def province() -> Province:
 
 
 def scheme_or_404(code: str) -> Scheme:
-    scheme = registry().schemes.get(code)
-    if scheme is None or not province().plugin_enabled(scheme.plugin):
+    """The web pages' rule (``enabled_scheme``) with the API's messages: a superadmin who named
+    no province is told so, not that the scheme does not exist."""
+    province()
+    scheme = enabled_scheme(code)
+    if scheme is None:
         raise ApiError(404, f"Không có bộ chỉ số «{code}» trong tỉnh của bạn.")
     return scheme
 
@@ -87,3 +91,12 @@ def context(scheme_code: str, period_code: str, unit_code: str):
     allowed = access(scheme, unit)
     assessment: Assessment | None = svc.get_assessment(scheme, period, unit)
     return scheme, period, unit, assessment, allowed
+
+
+def readable_context(scheme_code: str, period_code: str, unit_code: str):
+    """``context`` of a route that returns the assessment: a viewer reads it once published."""
+    found = context(scheme_code, period_code, unit_code)
+    assessment = found[3]
+    if current_user.role == "viewer" and (assessment is None or assessment.state != "published"):
+        raise ApiError(403, "Người xem chỉ xem được hồ sơ đã công bố kết quả.")
+    return found

@@ -14,12 +14,11 @@ from app.services import rankings as svc
 PATH = "/rankings/<scheme_code>/<period_code>"
 
 
-def visible_ranking(scheme, period, leaves: bool = False):
-    """The period's ranking (the exports' too, with ``leaves``: a score sheet lists every
-    indicator's score); 409 for a unit user or viewer before it is published."""
-    result = svc.ranking(registry(), scheme, period, leaves=leaves)
+def visible(result):
+    """The ranking (the exports' too), or 409 for a unit user or viewer before it is
+    published."""
     if not svc.may_see(current_user, result):
-        raise ApiError(409, f"Kết quả {period.label} chưa được công bố.")
+        raise ApiError(409, f"Kết quả {result.period.label} chưa được công bố.")
     return result
 
 
@@ -31,7 +30,7 @@ def visible_ranking(scheme, period, leaves: bool = False):
                      409: ("Kết quả chưa công bố", "Error")})
 def ranking(scheme_code, period_code):
     scheme, period = scheme_and_period(scheme_code, period_code)
-    result = visible_ranking(scheme, period)
+    result = visible(svc.ranking(registry(), scheme, period, leaves=False))
     return jsonify({
         "scheme": scheme.code, "period": period.code, "published": result.published,
         "rows": [{"rank": place.rank, "unit": place.unit.code, "name": place.unit.name,
