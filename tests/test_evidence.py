@@ -189,3 +189,29 @@ def test_an_absurd_document_date_is_a_field_error_not_a_crash(as_user):
         data={"1.3__ev_url": "https://stttt.dienbien.gov.vn", "1.3__ev_doc_date": "1/1/99999999999999999999"})
     assert response.status_code == 422
     assert "Ngày ban hành không hợp lệ" in response.get_data(as_text=True)
+
+
+def test_a_refused_upload_keeps_what_was_typed_and_names_every_wrong_field(as_user):
+    """The row comes back with the typed link and document details in their fields, and one
+    answer lists every field to correct (a too long summary had no message in the row)."""
+    title = "Kế hoạch chuyển đổi số " * 30  # over 500 characters
+    response = as_user("unit_user", "dienbien").post(
+        f"{FORM}/rows/1.3/evidence", headers=HX,
+        data={"1.3__ev_url": "stttt.dienbien.gov.vn", "1.3__ev_doc_number": "12/KH-UBND",
+              "1.3__ev_issuer": "UBND tỉnh Điện Biên", "1.3__ev_title": title})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Trích yếu dài quá 500 ký tự." in html
+    assert "Đường dẫn phải bắt đầu bằng http:// hoặc https://" in html
+    assert 'value="stttt.dienbien.gov.vn"' in html and 'value="12/KH-UBND"' in html
+    assert 'value="UBND tỉnh Điện Biên"' in html and f'value="{title}"' in html
+    assert 'id="f-1-3-ti" name="1.3__ev_title"' in html and 'aria-describedby="f-1-3-ti-err"' in html
+
+
+def test_a_stored_upload_empties_the_fields(as_user):
+    response = as_user("unit_user", "dienbien").post(
+        f"{FORM}/rows/1.3/evidence", headers=HX,
+        data={"1.3__ev_url": "https://stttt.dienbien.gov.vn", "1.3__ev_doc_number": "12/KH-UBND"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "số 12/KH-UBND" in html
+    assert 'value="https://stttt.dienbien.gov.vn"' not in html and 'value="12/KH-UBND"' not in html

@@ -124,6 +124,12 @@ def _returned_block(assessment: Assessment, today: date, code: str | None) -> st
             "không sửa được.")
 
 
+def open_codes(assessment: Assessment | None, period: Period, today: date) -> set[str]:
+    """The rows edit_block(…, code) lets through for a returned assessment, found at once:
+    asking edit_block row by row reads the questions again for every row."""
+    return editable_codes(assessment, today) if period.state == "open" else set()
+
+
 def editable_codes(assessment: Assessment | None, today: date) -> set[str]:
     """The rows a returned assessment lets the unit edit: those questioned in the current round
     whose answer-by date has not passed, and those re-opened after appraisal."""

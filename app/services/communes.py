@@ -49,9 +49,11 @@ def valid_in(year: int):
 
 
 def communes(scheme: Scheme, year: int) -> list[Unit]:
-    """Every unit of the scheme's types that existed during the year, in official code order."""
+    """Every unit of the scheme's types that existed during the year, in official code order,
+    with its district loaded (shares() groups by it: one query, not one per district)."""
     return list(db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
-                                                      valid_in(year)).order_by(Unit.code)))
+                                                      valid_in(year))
+                                   .options(selectinload(Unit.parent)).order_by(Unit.code)))
 
 
 def participants(scheme: Scheme, year: int) -> list[Unit]:
@@ -314,8 +316,16 @@ def _reports(scheme: Scheme, month: PeriodId, units: list[Unit]) -> dict[int, Mo
 
 
 def report_state(scheme: Scheme, unit: Unit, month: PeriodId, today: date) -> ReportState:
-    due_day = DISTRICT_DUE_DAY if unit.type == "huyen" else COMMUNE_DUE_DAY
-    return ReportState(month, due_day, _reports(scheme, month, [unit]).get(unit.id), today)
+    return report_states(scheme, [unit], month, today)[unit.id]
+
+
+def report_states(scheme: Scheme, units: list[Unit], month: PeriodId,
+                  today: date) -> dict[int, ReportState]:
+    """unit id → its report for the month, the reports of all the units read in one query."""
+    found = _reports(scheme, month, units)
+    return {unit.id: ReportState(month, DISTRICT_DUE_DAY if unit.type == "huyen"
+                                 else COMMUNE_DUE_DAY, found.get(unit.id), today)
+            for unit in units}
 
 
 def history(scheme: Scheme, unit: Unit) -> list[tuple[MonthlyReport, dict]]:

@@ -106,11 +106,11 @@ def _participants(scheme: Scheme, period: Period, communes: list[Unit]) -> list[
                 chosen.add(unit.id)
         db.session.flush()
     # one commune per district first, so that every district page has something
-    picked = sorted((u for u in communes if u.id in chosen), key=lambda u: (u.code))
+    picked = [u for u in communes if u.id in chosen]  # in code order, as _units() reads them
     firsts = {}
     for unit in picked:
         firsts.setdefault(unit.parent_id, unit)
-    return list(firsts.values()) + [u for u in picked if u not in firsts.values()]
+    return list(firsts.values()) + [u for u in picked if firsts[u.parent_id] is not u]
 
 
 def _fill(scheme: Scheme, period: Period, unit: Unit, index: int) -> bool:

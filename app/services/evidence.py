@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Assessment, Evidence, EvidenceLink
 from app.models.assessment import EDITABLE_STATES
 from app.services import audit
+from app.services.numbers import parse_date
 from app.storage import EvidenceStore, MIME_TYPES
 
 MAX_NAME = 255
@@ -36,8 +37,8 @@ def parse_meta(form) -> dict:
     meta["doc_date"] = None
     if raw_date:
         try:
-            meta["doc_date"] = _parse_date(raw_date)
-        except (ValueError, OverflowError):
+            meta["doc_date"] = parse_date(raw_date)
+        except ValueError:
             errors["doc_date"] = "Ngày ban hành không hợp lệ: dùng dạng 31/12/2022."
         else:
             if meta["doc_date"] > date.today():
@@ -51,13 +52,6 @@ def parse_meta(form) -> dict:
     return meta
 
 
-def _parse_date(text: str) -> date:
-    if "/" in text:
-        day, month, year = (int(p) for p in text.split("/"))
-        return date(year, month, day)
-    return date.fromisoformat(text)
-
-
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
@@ -65,6 +59,27 @@ def check_url(url: str) -> str:
         raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
                                     "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
     return url
+
+
+def parse_upload(fields: dict, has_file: bool) -> tuple[dict, str | None]:
+    """The document details and, without a file, the link of an upload form; every field's
+    error at once, so that one round trip shows all there is to correct."""
+    errors, meta = {}, {}
+    try:
+        meta = parse_meta(fields)
+    except EvidenceError as exc:
+        errors.update(exc.errors)
+    url = None if has_file else (fields.get("url") or "").strip()
+    if url == "":
+        errors["file"] = "Hãy chọn một tệp hoặc nhập đường dẫn."
+    elif url is not None:
+        try:
+            url = check_url(url)
+        except EvidenceError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise EvidenceError(errors)
+    return meta, url
 
 
 def attach_file(assessment: Assessment, code: str, stream, filename: str, meta: dict,

@@ -1,7 +1,9 @@
-"""Reading numbers the way Vietnamese officials type them: 12,5 · 1.234.567 · 45%."""
+"""Reading numbers and dates the way Vietnamese officials type them: 12,5 · 1.234.567 · 45% ·
+31/12/2022."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
@@ -23,3 +25,15 @@ def parse_number(text: str | None) -> Decimal | None:
     if not value.is_finite():
         raise ValueError(f"«{text.strip()}» không phải là số")
     return value
+
+
+def parse_date(text: str) -> date:
+    """31/12/2022 (as typed) or 2022-12-31 (as a date input sends it); ValueError for anything
+    else, a year too large for a date included."""
+    try:
+        if "/" in text:
+            day, month, year = (int(p) for p in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except OverflowError:
+        raise ValueError(f"«{text}» không phải là ngày") from None

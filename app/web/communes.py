@@ -113,11 +113,11 @@ def overview(scheme_code, period_code):
     statuses = svc.commune_statuses(scheme, svc.year_period(scheme, year), units, month, now)
     by_unit = {s.unit.id: s for s in statuses}
     groups = svc.shares(svc.communes(scheme, year), set(by_unit))
+    reports = svc.report_states(scheme, [g.district for g in groups if g.district], month, now)
     rows = []  # per district: participation share, tally of its communes, its own report
     for g in groups:
         tally = svc.Tally([by_unit[u.id] for u in g.communes if u.id in by_unit])
-        report = svc.report_state(scheme, g.district, month, now) if g.district else None
-        rows.append((g, tally, report))
+        rows.append((g, tally, reports.get(g.district.id) if g.district else None))
     return render("communes/overview.html", scheme=scheme, year=year, month=month,
                   province=svc.Tally(statuses), rows=rows, base=_base(scheme, year),
                   min_share=svc.MIN_SHARE)
@@ -297,6 +297,7 @@ def entry_notices(periods, schemes: dict[str, Scheme]) -> list[Markup]:
         elif own is not None and own.id in svc.participant_ids(scheme, year):
             notices.append(Markup(
                 '<a href="{}">Kết quả và báo cáo tháng của {} năm {}</a>: '
-                "hạn gửi ngày {} hằng tháng.").format(url_for("communes.commune", unit_code=own.code, **base), own.name, year,
-                     svc.COMMUNE_DUE_DAY))
+                "hạn gửi ngày {} hằng tháng.").format(
+                url_for("communes.commune", unit_code=own.code, **base), own.name, year,
+                svc.COMMUNE_DUE_DAY))
     return notices

@@ -14,7 +14,7 @@ from app import periods as period_ids
 from app import scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
-from app.models import Period, Unit
+from app.models import OfficeAssignment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal
@@ -85,7 +85,8 @@ def _rows(scheme, period, writer):
 
 
 def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
-                  conflicts=None, saved=None, evidence_errors=None, only_row=None):
+                  conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
+                  only_row=None):
     """What entry/form.html needs; with ``only_row``, the history of that row alone (enough for
     an htmx answer, which draws that row and the totals)."""
     rows = _rows(scheme, period, writer)
@@ -105,7 +106,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
-        "evidence_errors": evidence_errors or {},
+        "evidence_errors": evidence_errors or {}, "evidence_typed": evidence_typed or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "previous": _previous(scheme, period, unit),
         "section_rows": section_rows,
@@ -158,7 +159,6 @@ def _row_urls(base: dict):
 
 def _office_assignments(scheme, unit) -> dict:
     """The unit's own split of indicators between its offices: code → OfficeAssignment."""
-    from app.models import OfficeAssignment
     rows = db.session.scalars(select(OfficeAssignment).where(
         OfficeAssignment.unit_id == unit.id, OfficeAssignment.scheme_code == scheme.code))
     return {row.code: row for row in rows}

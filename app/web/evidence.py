@@ -1,12 +1,15 @@
 """Evidence on the assessment form: upload a file or a link, reuse, remove, download."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.catalogue.model import Row, Scheme
 from app.extensions import db
-from app.models import Evidence, EvidenceLink
+from app.models import Assessment, Evidence, EvidenceLink, Period, Unit
 from app.permissions import require
 from app.services import assessments as svc
 from app.services import evidence as ev
@@ -19,40 +22,56 @@ bp = Blueprint("evidence", __name__)
 ROW = "/assessments/<scheme_code>/<period_code>/<unit_code>/rows/<code>/evidence"
 
 
-def _row_context(scheme_code, period_code, unit_code, code, create=False):
+class RowContext(NamedTuple):
+    scheme: Scheme
+    period: Period
+    unit: Unit
+    assessment: Assessment | None
+    writer: Unit | None
+    row: Row
+
+
+def _row_context(scheme_code, period_code, unit_code, code, create=False) -> RowContext:
     scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code,
                                                         create=create)
     row = scheme.by_code.get(code)
     if row is None or writer is False or row not in _rows(scheme, period, writer):
         abort(404)
-    return scheme, period, unit, assessment, writer, row
+    return RowContext(scheme, period, unit, assessment, writer, row)
 
 
-def _done(ctx, status=200, errors=None, message=None):
-    scheme, period, unit, assessment, writer, row = ctx
+def _blocked(ctx: RowContext):
+    """The 409 answer saying why the row cannot take evidence now; None when it can."""
+    reason = svc.edit_block(ctx.assessment, ctx.period, today(), ctx.row.code)
+    return _done(ctx, 409, {"_": reason}) if reason else None
+
+
+def _page(ctx: RowContext, errors=None):
+    """Without JavaScript: the upload form of one indicator on a page of its own."""
+    return render("entry/evidence.html", scheme=ctx.scheme, period=ctx.period, unit=ctx.unit,
+                  row=ctx.row, assessment=ctx.assessment, errors=errors or {},
+                  reusable=ev.reusable(ctx.assessment) if ctx.assessment else [])
+
+
+def _done(ctx: RowContext, status=200, errors=None, message=None, typed=None):
+    """The answer to a change of a row's evidence: the row (htmx) or the form page. After a
+    refusal the errors show by field, and what was typed (``typed``) stays in the fields."""
     if not request.headers.get("HX-Request"):
         if status == 200:
             flash(message or "Đã cập nhật tài liệu kiểm chứng.", "success")
-            return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
-                                    unit_code=unit.code) + f"#row-{row.code}")
-        return render("entry/evidence.html", scheme=scheme, period=period, unit=unit, row=row,
-                      assessment=assessment, errors=errors or {},
-                      reusable=ev.reusable(assessment) if assessment else []), status
-    return row_response(scheme, period, unit, assessment, writer, row, status,
-                        evidence_errors={row.code: errors or {}},
-                        saved={} if errors else {})
+            return redirect(url_for("entry.form", scheme_code=ctx.scheme.code,
+                                    period_code=ctx.period.code, unit_code=ctx.unit.code)
+                            + f"#row-{ctx.row.code}")
+        return _page(ctx, errors), status  # the page's fields show request.form again
+    return row_response(*ctx, status, evidence_errors={ctx.row.code: errors or {}},
+                        evidence_typed={ctx.row.code: typed or {}})
 
 
 @bp.route(ROW, methods=["GET"])
 @login_required
 @require("entry.own_unit")
 def page(scheme_code, period_code, unit_code, code):
-    """Without JavaScript: the upload form of one indicator on a page of its own."""
-    ctx = _row_context(scheme_code, period_code, unit_code, code)
-    scheme, period, unit, assessment, writer, row = ctx
-    return render("entry/evidence.html", scheme=scheme, period=period, unit=unit, row=row,
-                  assessment=assessment, errors={},
-                  reusable=ev.reusable(assessment) if assessment else [])
+    return _page(_row_context(scheme_code, period_code, unit_code, code))
 
 
 @bp.route(ROW, methods=["POST"])
@@ -60,31 +79,27 @@ def page(scheme_code, period_code, unit_code, code):
 @require("entry.own_unit")
 def upload(scheme_code, period_code, unit_code, code):
     ctx = _row_context(scheme_code, period_code, unit_code, code, create=True)
-    scheme, period, unit, assessment, writer, row = ctx
-    blocked = svc.edit_block(assessment, period, today(), code)
-    if blocked:
-        return _done(ctx, 409, {"_": blocked})
+    if refused := _blocked(ctx):
+        return refused
     fields = _fields(code)
     upload_file = request.files.get(f"{code}__ev_file") or request.files.get("file")
-    url = (fields.get("url") or "").strip()
+    has_file = bool(upload_file and upload_file.filename)
     try:
-        meta = ev.parse_meta(fields)
-        if upload_file and upload_file.filename:
-            evidence, created = ev.attach_file(assessment, code, upload_file.stream,
+        meta, url = ev.parse_upload(fields, has_file)
+        if has_file:
+            evidence, created = ev.attach_file(ctx.assessment, code, upload_file.stream,
                                                upload_file.filename, meta, current_user)
             message = None if created else "Tệp này đã có (cùng nội dung): dùng lại bản đã lưu."
-        elif url:
-            ev.attach_url(assessment, code, url, meta, current_user)
-            message = None
         else:
-            raise ev.EvidenceError({"file": "Hãy chọn một tệp hoặc nhập đường dẫn."})
+            ev.attach_url(ctx.assessment, code, url, meta, current_user)
+            message = None
         db.session.commit()
     except ev.EvidenceError as exc:
         db.session.rollback()
-        return _done(ctx, 422, exc.errors)
+        return _done(ctx, 422, exc.errors, typed=fields)
     except StorageError as exc:
         db.session.rollback()
-        return _done(ctx, exc.http_status, {"file": str(exc)})
+        return _done(ctx, exc.http_status, {"file": str(exc)}, typed=fields)
     return _done(ctx, 200, {"_info": message} if message else None)
 
 
@@ -100,13 +115,11 @@ def _fields(code: str) -> dict:
 @require("entry.own_unit")
 def reuse(scheme_code, period_code, unit_code, code):
     ctx = _row_context(scheme_code, period_code, unit_code, code, create=True)
-    scheme, period, unit, assessment, writer, row = ctx
-    blocked = svc.edit_block(assessment, period, today(), code)
-    if blocked:
-        return _done(ctx, 409, {"_": blocked})
+    if refused := _blocked(ctx):
+        return refused
     evidence = get_or_404(Evidence, id=request.form.get("evidence_id", type=int) or 0,
-                          unit_id=assessment.unit_id)
-    ev.link(assessment, code, evidence, current_user)
+                          unit_id=ctx.assessment.unit_id)
+    ev.link(ctx.assessment, code, evidence, current_user)
     db.session.commit()
     return _done(ctx, message=f"Đã gắn «{evidence.label}» cho chỉ tiêu {code}.")
 
@@ -116,15 +129,13 @@ def reuse(scheme_code, period_code, unit_code, code):
 @require("entry.own_unit")
 def remove(scheme_code, period_code, unit_code, code, link_id):
     ctx = _row_context(scheme_code, period_code, unit_code, code)
-    scheme, period, unit, assessment, writer, row = ctx
-    if assessment is None:
+    if ctx.assessment is None:
         abort(404)
-    link_row = get_or_404(EvidenceLink, id=link_id, assessment_id=assessment.id, code=code)
-    blocked = svc.edit_block(assessment, period, today(), code)
-    if blocked:
-        return _done(ctx, 409, {"_": blocked})
+    link_row = get_or_404(EvidenceLink, id=link_id, assessment_id=ctx.assessment.id, code=code)
+    if refused := _blocked(ctx):
+        return refused
     try:
-        ev.unlink(assessment, link_row, current_user)
+        ev.unlink(ctx.assessment, link_row, current_user)
         db.session.commit()
     except ev.EvidenceError as exc:
         return _done(ctx, 409, exc.errors)

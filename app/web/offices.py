@@ -7,33 +7,37 @@ from flask_login import login_required
 from app.permissions import require
 from app.services import assessments as svc
 from app.web import render
-from app.web.entry import _context, _page_context
+from app.web.entry import _context, _office_assignments, _rows
 
 bp = Blueprint("offices", __name__)
+UNASSIGNED = "Chưa phân công"
 
 
 @bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/offices")
 @login_required
 @require("province.view")
 def progress(scheme_code, period_code, unit_code):
+    # Only what the table shows: not the whole form's context (totals, appraisal, last year).
     scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
-    context = _page_context(scheme, period, unit, assessment, writer)
-    if not context["offices"]:
+    offices = _office_assignments(scheme, unit)
+    if not offices:
         abort(404)
-    return render("entry/offices.html", by_office=_by_office(context), **context)
+    rows = _rows(scheme, period, writer)
+    answers = svc.answers_by_code(assessment)
+    missing = set(svc.progress(rows, answers, svc.evidence_by_code(assessment)).evidence_missing)
+    base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
+    return render("entry/offices.html", scheme=scheme, period=period, unit=unit, base=base,
+                  by_office=_by_office(rows, offices, answers, missing))
 
 
-def _by_office(context) -> list[dict]:
+def _by_office(rows, offices, answers, evidence_missing) -> list[dict]:
     """One line per lead office: its indicators, how many are answered, evidence still missing."""
-    offices: dict[str, dict] = {}
-    answers, evidence = context["answers"], context["evidence"]
-    for row in context["rows"]:
-        assignment = context["offices"].get(row.code)
-        name = assignment.lead if assignment else "Chưa phân công"
-        line = offices.setdefault(name, {"office": name, "rows": [], "answered": 0, "no_evidence": 0})
+    lines: dict[str, dict] = {}
+    for row in rows:
+        assignment = offices.get(row.code)
+        name = assignment.lead if assignment else UNASSIGNED
+        line = lines.setdefault(name, {"office": name, "rows": [], "answered": 0, "no_evidence": 0})
         line["rows"].append(row)
         line["answered"] += svc.is_answered(answers.get(row.code))
-        if row.code in context["progress"].evidence_missing:
-            line["no_evidence"] += 1
-    return sorted(offices.values(), key=lambda line: (line["office"] == "Chưa phân công",
-                                                      line["office"]))
+        line["no_evidence"] += row.code in evidence_missing
+    return sorted(lines.values(), key=lambda line: (line["office"] == UNASSIGNED, line["office"]))
