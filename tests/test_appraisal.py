@@ -161,6 +161,23 @@ def test_question_needs_text_and_a_date_not_in_the_past(app):
     assert "Hạn trả lời phải từ hôm nay trở đi." in html
     refused = appraiser.post(f"{REVIEW}/return", follow_redirects=True).get_data(as_text=True)
     assert "Chưa có câu hỏi giải trình nào" in refused and state(app) == "submitted"
+    huge_year = appraiser.post(f"{REVIEW}/2.1/question", headers=HX, data={
+        "question": "Vì sao?", "answer_by": "1/1/99999999999999999999"})  # was a 500
+    assert huge_year.status_code == 422
+    assert "Hạn trả lời không hợp lệ: dùng dạng 31/12/2022." in huge_year.get_data(as_text=True)
+
+
+def test_reopening_a_late_assessment_names_the_date_field(app):
+    admin = signed_in(app, "province_admin")
+    typed = admin.post(f"{FORM}/reopen", data={"reason": "Mất điện", "until": "31/02/2022"})
+    html = typed.get_data(as_text=True)
+    assert typed.status_code == 422
+    assert "Cho phép sửa đến hết ngày: ngày không hợp lệ, dùng dạng 31/12/2022." in html
+    past = admin.post(f"{FORM}/reopen", data={"reason": "Mất điện", "until": "1/1/2020"})
+    assert "Cho phép sửa đến hết ngày: phải từ hôm nay trở đi." in past.get_data(as_text=True)
+    later = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")  # as typed without a picker
+    assert admin.post(f"{FORM}/reopen", data={"reason": "Mất điện", "until": later}).status_code \
+        == 302
 
 
 def test_comment_is_required_when_the_score_differs(app):

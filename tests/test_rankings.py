@@ -261,6 +261,9 @@ def test_unpublishing_needs_a_reason_and_restores_the_states(app, as_user):
         reasons = set(db.session.scalars(select(AuditEvent.reason).where(
             AuditEvent.action == "assessment.unpublish")))
         assert reasons == {"Sai số liệu 6.3 của Sở Y tế"}
+        told = db.session.scalars(select(Notification.kind).where(
+            Notification.text.contains("hủy công bố"))).all()
+        assert told and set(told) == {"unpublished"}  # not labelled «Đã công bố kết quả»
     page = admin.get(PAGE).get_data(as_text=True)
     assert "Chưa công bố" in page
 

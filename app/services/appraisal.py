@@ -21,6 +21,7 @@ from app.models import (Answer, AppraiserScope, Assessment, AuditEvent, Notifica
 from app.models.assessment import STATE_LABELS
 from app.services import assessments as svc
 from app.services import audit
+from app.services.numbers import parse_date
 from app.services.notifications import notify, role_users, unit_users
 from app.services.numbers import parse_number
 
@@ -249,12 +250,16 @@ def all_questions(assessment: Assessment | None) -> list[Question]:
                               .order_by(Question.asked_at, Question.id)).all()
 
 
-def current_questions(assessment: Assessment | None) -> list[Question]:
+def current_questions(assessment: Assessment | None,
+                      asked: list[Question] | None = None) -> list[Question]:
     """Questions of this round: asked since the last (re)submission. While the assessment is
-    submitted they are drafts the appraiser has not sent yet; once returned, the unit's."""
+    submitted they are drafts the appraiser has not sent yet; once returned, the unit's.
+    ``asked``: all_questions(assessment), when the caller has them already."""
     if assessment is None or assessment.submitted_at is None:
         return []
-    return [q for q in all_questions(assessment) if q.asked_at >= assessment.submitted_at]
+    if asked is None:
+        asked = all_questions(assessment)
+    return [q for q in asked if q.asked_at >= assessment.submitted_at]
 
 
 def parse_answer_by(text: str | None, today: date) -> date:
@@ -262,11 +267,7 @@ def parse_answer_by(text: str | None, today: date) -> date:
     if not raw:
         return today + timedelta(days=ANSWER_DAYS)
     try:
-        if "/" in raw:
-            day, month, year = (int(p) for p in raw.split("/"))
-            answer_by = date(year, month, day)
-        else:
-            answer_by = date.fromisoformat(raw)
+        answer_by = parse_date(raw)
     except ValueError:
         raise InputErrors({"answer_by": "Hạn trả lời không hợp lệ: dùng dạng 31/12/2022."}) \
             from None
@@ -357,10 +358,11 @@ def reply(assessment: Assessment, code: str, form, user) -> Question:
     return question
 
 
-def resubmit_problems(assessment: Assessment, rows: list[Row]) -> list[str]:
+def resubmit_problems(assessment: Assessment, rows: list[Row],
+                      asked: list[Question] | None = None) -> list[str]:
     """What stops «Nộp lại sau giải trình», in Vietnamese (empty: it may go)."""
     problems = [f"Chỉ tiêu {q.code}: chưa trả lời câu hỏi giải trình."
-                for q in current_questions(assessment) if not q.reply]
+                for q in current_questions(assessment, asked) if not q.reply]
     state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
     problems += [f"Chỉ tiêu {code}: {what}." for code, what in state.missing]
     return problems
@@ -464,21 +466,19 @@ def unit_form_context(assessment: Assessment | None, period: Period, today: date
     for question in asked:
         questions.setdefault(question.code, []).append(question)
     returned = assessment is not None and assessment.state == "returned"
-    open_codes = set()
-    if returned and not read_only:
-        open_codes = {code for code in svc.editable_codes(assessment, today)
-                      if svc.edit_block(assessment, period, today, code) is None}
+    open_codes = svc.open_codes(assessment, period, today) if returned and not read_only \
+        else set()
     return {
         "view_only": read_only, "reply_errors": {}, "reply_saved": None,
         "all_questions": asked,
         "questions_by_code": questions,
-        "open_questions": current_questions(assessment) if returned else [],
+        "open_questions": current_questions(assessment, asked) if returned else [],
         "reopened_answers": [a for a in assessment.answers if a.reopened_at is not None]
         if returned else [],
         "open_codes": open_codes,
         "row_block": lambda code: None if code in open_codes else blocked,
         "history_by_code": history_by_code(assessment, code),
-        "resubmit_problems": resubmit_problems(assessment, rows) if returned else [],
+        "resubmit_problems": resubmit_problems(assessment, rows, asked) if returned else [],
     }
 
 

@@ -12,6 +12,7 @@ KINDS = {
     "submitted": "Hồ sơ mới nộp",
     "appraised": "Đã thẩm định",
     "published": "Đã công bố kết quả",
+    "unpublished": "Hủy công bố kết quả",
     "deadline": "Sắp đến hạn",
 }
 
@@ -23,8 +24,9 @@ def notify(users, kind: str, text: str, link: str | None = None) -> None:
         db.session.add(Notification(user_id=user_id, kind=kind, text=text, link=link))
 
 
-def unit_users(unit_id: int) -> list[User]:
-    return db.session.scalars(select(User).where(User.unit_id == unit_id, User.active)).all()
+def unit_users(*unit_ids: int) -> list[User]:
+    """The active users of these units, in one query (a publication tells every unit)."""
+    return db.session.scalars(select(User).where(User.unit_id.in_(unit_ids), User.active)).all()
 
 
 def role_users(role: str) -> list[User]:

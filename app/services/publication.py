@@ -77,7 +77,7 @@ def unpublish(scheme: Scheme, period: Period, user, reason: str) -> None:
         _set_state(assessment, back, "assessment.unpublish", user, reason)
     publication.withdrawn_at = datetime.utcnow()
     publication.reason = reason
-    _tell_units(assessments, "published",
+    _tell_units(assessments, "unpublished",
                 f"Kết quả {scheme.title} ({period.label}) đã được hủy công bố: {reason}",
                 scheme, period)
     db.session.commit()
@@ -97,5 +97,4 @@ def _set_state(assessment: Assessment, state: str, action: str, user, reason=Non
 
 def _tell_units(assessments, kind: str, text: str, scheme: Scheme, period: Period) -> None:
     link = f"/rankings/{scheme.code}/{period.code}"  # the page of app.web.rankings.show
-    for unit_id in {a.unit_id for a in assessments}:
-        notify(unit_users(unit_id), kind, text, link)
+    notify(unit_users(*{a.unit_id for a in assessments}), kind, text, link)

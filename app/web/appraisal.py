@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
 from app.models import Assessment, Period, Unit
@@ -96,7 +96,9 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
     stmt = (select(Assessment).join(Unit, Assessment.unit_id == Unit.id)
             .join(Period, Assessment.period_id == Period.id)
             .where(Assessment.state.in_(states), Assessment.scheme_code.in_(list(schemes)))
-            .options(selectinload(Assessment.answers))
+            # The rows show each unit and period: take them from the joins, not a query per row.
+            .options(contains_eager(Assessment.unit), contains_eager(Assessment.period),
+                     selectinload(Assessment.answers))
             .order_by(case(_STATE_ORDER, value=Assessment.state), Assessment.submitted_at,
                       Unit.name))
     if args["scheme"]:
@@ -130,7 +132,7 @@ def assessment(scheme_code, period_code, unit_code):
     scope = _scope(scheme)
     row_statuses = ap.statuses(found, rows)
     questions = ap.all_questions(found)
-    drafts = ap.current_questions(found) if found.state == "submitted" else []
+    drafts = ap.current_questions(found, questions) if found.state == "submitted" else []
     mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)]
     next_todo = next((r for r in mine if row_statuses[r.code] not in ap.DONE),
                      mine[0] if mine else None)
@@ -179,6 +181,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     row_statuses = ap.statuses(found, rows)
     allowed = ap.in_scope(scope, scheme, row.code)
     appraiser = current_user.role == "appraiser"
+    asked = ap.all_questions(found)
     return {
         "scheme": scheme, "period": period, "unit": unit, "assessment": found, "row": row,
         "base": _base(scheme, period, unit), "answer": answer, "evidence": evidence,
@@ -191,9 +194,9 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         else None,
         "position": position, "count": len(mine), "in_scope": allowed,
         "changes": ap.changes_since_appraisal(found, answer),
-        "questions": [q for q in ap.all_questions(found) if q.code == row.code],
-        "draft": next((q for q in ap.current_questions(found) if q.code == row.code), None)
-        if found.state == "submitted" else None,
+        "questions": [q for q in asked if q.code == row.code],
+        "draft": next((q for q in ap.current_questions(found, asked) if q.code == row.code),
+                      None) if found.state == "submitted" else None,
         "can_score": appraiser and allowed and found.state in ap.SCORABLE_STATES
         and answer is not None and not answer.not_assessed,
         "can_ask": appraiser and allowed and found.state == "submitted",

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.permissions import require
 from app.services import audit
+from app.services.numbers import parse_date
 from app.web import render
 from app.web.entry import _context, today
 
@@ -27,12 +28,13 @@ def reopen(scheme_code, period_code, unit_code):
     until_text = request.form.get("until") or (today() + timedelta(days=DEFAULT_DAYS)).isoformat()
     if request.method == "POST":
         try:
-            until = datetime.fromisoformat(until_text).date()
+            until = parse_date(until_text.strip())
         except ValueError:
             until = None
-            errors["until"] = "Ngày mở đến không hợp lệ."
+            errors["until"] = ("Cho phép sửa đến hết ngày: ngày không hợp lệ, dùng dạng "
+                               "31/12/2022.")
         if until is not None and until < today():
-            errors["until"] = "Ngày mở đến phải từ hôm nay trở đi."
+            errors["until"] = "Cho phép sửa đến hết ngày: phải từ hôm nay trở đi."
         if not reason:
             errors["reason"] = "Vui lòng ghi lý do mở lại (được lưu vào nhật ký)."
         if not errors:
