@@ -47,6 +47,8 @@ def test_published_results_show_and_unpublished_ones_never_do(app, client):
     ranking = texts(Tables(page).find("Xếp hạng huyện, thị xã, thành phố, năm 2022"))
     assert ranking[1][0:2] == ["5*", "Huyện Yên Định"]  # the rank decision 2148 published
     assert ranking[1][-2:] == ["891,195/1.000", "89,12%"]
+    assert ("* Hạng theo Quyết định số 2148 ngày 20/6/2023: kết quả công bố trước khi dùng nền "
+            "tảng, xếp trong cả nhóm.") in page
     assert "Năm 2023" not in page and "777" not in page
     assert unit_name(app, "380", "thanhhoa") not in page
     assert client.get(f"{THANH_HOA}/thanhhoa-huyen-2022/2023/380").status_code == 404

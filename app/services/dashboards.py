@@ -188,7 +188,9 @@ class UnitDashboard:
 
 def unit_dashboard(registry: Registry, scheme: Scheme, period: Period, unit: Unit,
                    user) -> UnitDashboard:
-    ranking_ = ranks.ranking(registry, scheme, period)
+    # The ranking needs only totals (the database adds them up); the leaf scores of the
+    # indicators to gain on are the unit's own, scored as the ranking scores them.
+    ranking_ = ranks.ranking(registry, scheme, period, leaves=False)
     place = ranking_.place_of(unit.id)
     group = group_of(ranking_, unit.id)
     view = UnitDashboard(scheme, period, unit, ranking_, place, group,
@@ -197,7 +199,7 @@ def unit_dashboard(registry: Registry, scheme: Scheme, period: Period, unit: Uni
     if place is None:
         return view
     view.indices = indices(scheme, place.totals)
-    view.gains = weakest(scheme, place.totals)
+    view.gains = weakest(scheme, ranks.unit_totals(registry, scheme, period, place.assessment))
     if view.sees_others:
         view.average = average_indices(scheme, group)
         # the first of the group; none where the platform holds only results ranked elsewhere
@@ -414,8 +416,8 @@ def published_rankings(registry: Registry, province: Province) -> list[Published
 
 def published_ranking(registry: Registry, scheme: Scheme, period: Period) -> Ranking:
     """The period's ranking restricted to published assessments (a draft begun after
-    publication never shows)."""
-    result = ranks.ranking(registry, scheme, period, history=False)
+    publication never shows). Totals only: a unit's leaf scores are ``ranks.unit_totals``."""
+    result = ranks.ranking(registry, scheme, period, history=False, leaves=False)
     for group in result.groups:
         group.places = [p for p in group.places if p.assessment.state == "published"]
     result.groups = [g for g in result.groups if g.places]

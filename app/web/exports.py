@@ -159,13 +159,21 @@ def _page_context(scheme, period, unit, found, form) -> dict:
 
 
 # -- a period's ranking and score sheet -----------------------------------------------------
-def visible_ranking(scheme_code: str, period_code: str):
-    """The period's ranking, or an error page (404) for who may not see it yet."""
+def table_ranking(scheme, period, table: str):
+    """The ranking a downloaded ``table`` needs (the API's too): the score sheet lists every
+    indicator's score; the ranking only totals (added up by the database) and the change
+    since the previous period."""
+    sheet = table == "scoresheet"
+    return ranks.ranking(registry(), scheme, period, history=not sheet, leaves=sheet)
+
+
+def visible_ranking(scheme_code: str, period_code: str, table: str):
+    """The period's ranking for ``table``, or an error page (404) for who may not see it yet."""
     scheme, period = scheme_and_period(scheme_code, period_code)
     if scheme.kind != "points":
         return None, _not_here("Bộ chỉ số này không chấm điểm nên không có bảng điểm và xếp "
                                "hạng để tải về.")
-    ranking = ranks.ranking(registry(), scheme, period)
+    ranking = table_ranking(scheme, period, table)
     if not ranks.may_see(current_user, ranking):
         # 404 rather than 403: the role may see results, just not these ones yet.
         return None, _not_here(f"Kết quả {period.label.lower()} chưa được công bố; tệp tải về "
@@ -195,7 +203,7 @@ def ranking_download(ranking, table: str, extension: str) -> Response:
 
 
 def _visible_download(scheme_code: str, period_code: str, table: str, extension: str):
-    ranking, refusal = visible_ranking(scheme_code, period_code)
+    ranking, refusal = visible_ranking(scheme_code, period_code, table)
     return refusal or ranking_download(ranking, table, extension)
 
 

@@ -10,6 +10,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import Period, Province, Unit
 from app.services import dashboards as svc
+from app.services import rankings as ranks
 from app.web import registry
 
 bp = Blueprint("public", __name__)
@@ -54,4 +55,5 @@ def unit(code, scheme_code, period_code, unit_code):
         group = svc.group_of(ranking, place.unit.id)
         return render_template("public/unit.html", province=province_, scheme=scheme,
                                period=period, place=place, group=group,
-                               sums=svc.row_sums(scheme, place.totals))
+                               sums=svc.row_sums(scheme, ranks.unit_totals(
+                                   registry(), scheme, period, place.assessment)))
