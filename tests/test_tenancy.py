@@ -2,10 +2,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from app import tenancy
+from app import create_app, tenancy
 from app.extensions import db
 from app.models import Period, Unit, User
-from tests.conftest import province_id
+from tests.conftest import _config, province_id
 
 
 def _sql(app, statement):
@@ -95,3 +95,13 @@ def test_counts_through_select_from_are_scoped_too(ctx):
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 159
     with pytest.raises(tenancy.TenancyError):
         db.session.scalar(select(func.count()).select_from(Unit))
+
+
+def test_the_scope_is_added_once_however_many_apps_are_made(ctx, database_url, tmp_path):
+    # Each create_app installs tenancy; a second listener would add the criterion again and
+    # slow every query of the process (a test run makes one app per test).
+    create_app(_config(database_url, tmp_path / "second"))
+    create_app(_config(database_url, tmp_path / "third"))
+    with tenancy.scoped(province_id(ctx, "dienbien")):
+        sql, _params = _sql(ctx, select(Unit.name).where(Unit.type == "huyen"))
+    assert sql.count("unit.province_id =") == 1, sql
