@@ -32,18 +32,13 @@ def registry():
 
 def init_app(app) -> None:
     from app import api
-    from app.web import (account, admin, appraisal, auth, catalogue, communes, entry, evidence,
-                         home, notifications, offices, periods, rankings, reopen, units,
-                         user_import, users)
+    from app.web import (account, admin, appraisal, auth, catalogue, communes, dashboards,
+                         entry, evidence, exports, health, home, notifications, offices, periods,
+                         public, rankings, reopen, units, user_import, users)
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
-                   account, api):
+                   account, api, dashboards, public, health, exports):
         app.register_blueprint(module.bp)
-    from app.web import dashboards, health, public
-    for module in (dashboards, public, health):
-        app.register_blueprint(module.bp)
-    from app.web import exports
-    app.register_blueprint(exports.bp)
     auth.init_login(app)
 
     from app.web.ownership import check_view_args
@@ -75,7 +70,7 @@ def init_app(app) -> None:
         from app.extensions import db
         db.session.rollback()
         app.logger.exception("Lỗi cơ sở dữ liệu: %s", error)
-        full = any(word in str(error).lower() for word in ("full", "no space", "disk"))
+        full = _disk_full(error)
         text = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn "
                 "nguyên vẹn. Vui lòng báo quản trị hệ thống." if full else
                 "Cơ sở dữ liệu đang bận hoặc gặp sự cố nên chưa lưu được. Dữ liệu đã lưu trước "
@@ -93,6 +88,17 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
                                text="Mã bảo vệ biểu mẫu (CSRF) không hợp lệ hoặc đã hết hạn. "
                                     "Hãy tải lại trang và thử lại; dữ liệu đã lưu không bị mất."), 400
+
+
+def _disk_full(error: SQLAlchemyError) -> bool:
+    """Whether the database said its disk is full (PostgreSQL's disk_full, SQLite's FULL).
+    Only its own message counts: str(error) holds the SQL too, and a column like full_name or
+    a table's words would make a locked database look like a full disk."""
+    reason = getattr(error, "orig", None)
+    if getattr(reason, "sqlstate", None) == "53100":
+        return True
+    message = str(reason if reason is not None else error).lower()
+    return "disk is full" in message or "no space left" in message
 
 
 def _error_page(code, title, text):
