@@ -10,9 +10,12 @@ An archive (``chiso-YYYYmmdd-HHMMSS.tar.gz``) holds:
 
 A restore checks everything it can before touching anything: the manifest, the dialect, that
 the target is empty (unless ``force``), and the SHA-256 of the snapshot and of every file. Only
-then does it replace the database (SQLite: page by page through the backup API; PostgreSQL:
-``pg_restore --clean`` in one transaction) and move the files into place. It never updates or
-deletes a row, so the append-only audit trail's triggers are never in the way.
+then does it move the files into place and, last, replace the database (SQLite: page by page
+through the backup API; PostgreSQL: ``pg_restore --clean`` in one transaction). It never updates
+or deletes a row, so the append-only audit trail's triggers are never in the way.
+
+Both take ``progress(stage, done, total)``, called as each step of a stage ends, so that the
+command line can show how far a long backup or restore has come.
 
 Pure logic: the command-line wrapper is ``app.cli_backup``. Every refusal is a ``BackupError``
 whose ``str()`` is a Vietnamese message for the operator.
@@ -43,10 +46,19 @@ DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 NOT_DATA = frozenset({"alembic_version"})
 CHUNK = 1024 * 1024
 _EVIDENCE_PATH = re.compile(r"evidence/([0-9a-f]{2})/(\1[0-9a-f]{62})")
+# Stages reported to ``progress``, in the operator's words.
+STAGE_SNAPSHOT = "Chụp cơ sở dữ liệu"
+STAGE_PACK = "Đóng gói tệp kiểm chứng"
+STAGE_VERIFY = "Kiểm tra bản sao lưu (mã SHA-256 từng tệp)"
+STAGE_DATABASE = "Khôi phục cơ sở dữ liệu"
 
 
 class BackupError(Exception):
     """A backup or restore that did not happen; ``str(exc)`` says why, in Vietnamese."""
+
+
+def _silent(_stage: str, _done: int, _total: int) -> None:
+    """The default ``progress``: report nothing."""
 
 
 @dataclass
@@ -64,7 +76,8 @@ def default_path(instance_path: str, now: datetime | None = None) -> Path:
     return Path(instance_path) / "backups" / f"chiso-{stamp}.tar.gz"
 
 
-def backup(database_url: str, upload_dir: str, archive_path) -> tuple[Path, dict]:
+def backup(database_url: str, upload_dir: str, archive_path,
+           progress=_silent) -> tuple[Path, dict]:
     """Write the archive at ``archive_path`` (atomically); return its path and its manifest."""
     archive_path = Path(archive_path)
     if archive_path.exists():
@@ -73,11 +86,13 @@ def backup(database_url: str, upload_dir: str, archive_path) -> tuple[Path, dict
     dialect = _dialect(database_url)
     with tempfile.TemporaryDirectory(dir=archive_path.parent, prefix=".chiso-backup-") as work:
         snapshot = Path(work) / DB_MEMBER[dialect]
+        progress(STAGE_SNAPSHOT, 0, 1)
         if dialect == "sqlite":
             _sqlite_snapshot(database_url, snapshot)
             tables, revision = _describe(f"sqlite:///{snapshot}")
         else:
             tables, revision = _pg_snapshot(database_url, snapshot)
+        progress(STAGE_SNAPSHOT, 1, 1)
         manifest = {
             "format": FORMAT_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -89,7 +104,8 @@ def backup(database_url: str, upload_dir: str, archive_path) -> tuple[Path, dict
         }
         # Files are listed after the database snapshot: evidence files are written before their
         # row commits and are never deleted, so every file the snapshot refers to is here.
-        _write_archive(archive_path, Path(work), snapshot, Path(upload_dir) / "evidence", manifest)
+        files = list(_evidence_files(Path(upload_dir) / "evidence"))
+        _write_archive(archive_path, Path(work), snapshot, files, manifest, progress)
     return archive_path, manifest
 
 
@@ -123,13 +139,14 @@ def _pg_snapshot(database_url: str, target: Path) -> tuple[dict, str | None]:
     return tables, revision
 
 
-def _write_archive(archive_path: Path, work: Path, snapshot: Path, evidence_root: Path,
-                   manifest: dict) -> None:
+def _write_archive(archive_path: Path, work: Path, snapshot: Path, files: list[tuple[Path, str]],
+                   manifest: dict, progress) -> None:
     partial = work / "archive.tar.gz"
     with tarfile.open(partial, "w:gz") as archive:
         archive.add(snapshot, arcname=snapshot.name)
-        for path, name in _evidence_files(evidence_root):
+        for done, (path, name) in enumerate(files, 1):
             manifest["files"].append({"path": name, **_add_hashed(archive, path, name)})
+            progress(STAGE_PACK, done, len(files))
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime = len(data), int(datetime.now().timestamp())
@@ -185,7 +202,8 @@ class _BytesReader:
 
 # --- restore ------------------------------------------------------------------------------
 
-def restore(archive_path, database_url: str, upload_dir: str, force: bool = False) -> RestoreResult:
+def restore(archive_path, database_url: str, upload_dir: str, force: bool = False,
+            progress=_silent) -> RestoreResult:
     """Bring the archive back into the instance at ``database_url`` / ``upload_dir``."""
     archive_path = Path(archive_path)
     dialect = _dialect(database_url)
@@ -197,17 +215,24 @@ def restore(archive_path, database_url: str, upload_dir: str, force: bool = Fals
         _check_dialect(manifest, dialect)
         if not force:
             _check_empty(database_url)
-        staged = Path(work)
-        snapshot = _extract_verified(archive, manifest["database"], staged)
-        files = [_extract_verified(archive, entry, staged) for entry in manifest["files"]]
-        # Everything is verified: only now is the target touched.
+        members = {member.name: member for member in archive.getmembers() if member.isreg()}
+        entries = [manifest["database"], *manifest["files"]]
+        staged = []
+        for done, entry in enumerate(entries, 1):
+            staged.append(_extract_verified(archive, members, entry, Path(work)))
+            progress(STAGE_VERIFY, done, len(entries))
+        snapshot, *files = staged
+        # Everything is verified: only now is the target touched. The files go first, as the app
+        # writes them before their rows: stopped half-way, no restored row lacks its file.
+        evidence_root = Path(upload_dir) / "evidence"
+        for path, entry in zip(files, manifest["files"]):
+            _move_into_place(path, evidence_root / entry["path"].removeprefix("evidence/"))
+        progress(STAGE_DATABASE, 0, 1)
         if dialect == "sqlite":
             _sqlite_restore(snapshot, database_url)
         else:
             _pg_restore(snapshot, database_url)
-        evidence_root = Path(upload_dir) / "evidence"
-        for path, entry in zip(files, manifest["files"]):
-            _move_into_place(path, evidence_root / entry["path"].removeprefix("evidence/"))
+        progress(STAGE_DATABASE, 1, 1)
     counts, _revision = _describe(database_url)
     expected = manifest["tables"]
     mismatches = {name: (expected.get(name, 0), counts.get(name, 0))
@@ -256,11 +281,13 @@ def _check_empty(database_url: str) -> None:
                           "hệ thống trống; thêm --force nếu thật sự muốn ghi đè toàn bộ.")
 
 
-def _extract_verified(archive: tarfile.TarFile, entry: dict, staged: Path) -> Path:
+def _extract_verified(archive: tarfile.TarFile, members: dict, entry: dict, staged: Path) -> Path:
     """Copy one member to the staging folder, checking its SHA-256 and size on the way.
 
-    The member name is never used as a path: the database keeps a fixed name and evidence
-    files are named by their checked SHA-256."""
+    ``members`` are the archive's regular files by name: ``archive.extractfile(name)`` would
+    search the whole member list for each file, minutes for a province's evidence. The member
+    name is never used as a path: the database keeps a fixed name and evidence files are named
+    by their checked SHA-256."""
     name = entry.get("path", "")
     if name in DB_MEMBER.values():
         target = staged / name
@@ -268,10 +295,7 @@ def _extract_verified(archive: tarfile.TarFile, entry: dict, staged: Path) -> Pa
         target = staged / "evidence" / match.group(2)
     else:
         raise BackupError(f"Bản sao lưu liệt kê một tệp lạ: {name!r}. Không khôi phục gì.")
-    try:
-        source = archive.extractfile(name)
-    except KeyError:
-        source = None
+    source = archive.extractfile(members[name]) if name in members else None
     if source is None:
         raise BackupError(f"Bản sao lưu thiếu tệp {name}. Không khôi phục gì.")
     target.parent.mkdir(exist_ok=True)

@@ -27,8 +27,9 @@ def backup_command(path):
     elif path.is_dir():
         path = path / default.name
     try:
-        written, manifest = backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
-                                           current_app.config["UPLOAD_DIR"], path)
+        with _Progress() as progress:
+            written, manifest = backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                               current_app.config["UPLOAD_DIR"], path, progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     rows = sum(manifest["tables"].values())
@@ -47,8 +48,10 @@ def restore_command(path, force):
     db.session.remove()
     db.engine.dispose()
     try:
-        result = backups.restore(path, current_app.config["SQLALCHEMY_DATABASE_URI"],
-                                 current_app.config["UPLOAD_DIR"], force=force)
+        with _Progress() as progress:
+            result = backups.restore(path, current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                     current_app.config["UPLOAD_DIR"], force=force,
+                                     progress=progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     finally:
@@ -65,6 +68,33 @@ def restore_command(path, force):
             click.echo(f"Bảng {name}: bản sao lưu có {expected} dòng, nay có {found}.", err=True)
         _fail("Số dòng sau khi khôi phục không khớp bản sao lưu.")
     click.echo("Số dòng của mọi bảng khớp với bản sao lưu.")
+
+
+class _Progress:
+    """``progress`` for app.backup on stderr: each stage named as it starts, with a bar on a
+    terminal (in a log, the name only), so that stdout keeps only the result."""
+
+    def __init__(self):
+        self.stage, self.bar = None, None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self._finish()
+            self.stage = stage
+            self.bar = click.progressbar(length=total, label=stage, file=sys.stderr)
+            self.bar.render_progress()
+        self.bar.update(done - self.bar.pos)
+
+    def _finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self._finish()
 
 
 def _fail(message: str):

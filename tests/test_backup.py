@@ -198,3 +198,32 @@ def test_manifest_lists_tables_files_and_revision(filled, tmp_path):
         [(f"evidence/{stored[:2]}/{stored}", stored, len(PDF))]
     assert set(names) == {manifest["database"]["path"], f"evidence/{stored[:2]}/{stored}",
                           "manifest.json"}
+
+
+def test_backup_and_restore_name_each_stage_as_they_go(filled, empty_app, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    made = run(filled, backup_command, folder)
+    assert made.exit_code == 0, made.output
+    assert "Chụp cơ sở dữ liệu" in made.output and "Đóng gói tệp kiểm chứng" in made.output
+    archive = made.output.strip().splitlines()[-1]  # stdout ends with the archive's path
+    restored = run(empty_app, restore_command, archive)
+    assert restored.exit_code == 0, restored.output
+    assert "Kiểm tra bản sao lưu" in restored.output
+    assert "Khôi phục cơ sở dữ liệu" in restored.output
+
+
+def test_files_are_in_place_before_the_database_is_replaced(filled, empty_app, tmp_path,
+                                                            monkeypatch):
+    # Stopped between the two steps, a restore must not leave rows whose files are missing.
+    from app import backup as backups
+    archive = make_backup(filled, tmp_path / "backups")
+    replace = "_pg_restore" if PG_URL else "_sqlite_restore"
+    original, seen = getattr(backups, replace), []
+
+    def replace_database(*args):
+        seen.append(evidence_files(empty_app))
+        return original(*args)
+    monkeypatch.setattr(backups, replace, replace_database)
+    assert run(empty_app, restore_command, archive).exit_code == 0
+    assert seen == [evidence_files(filled)] != [[]]
