@@ -128,16 +128,18 @@ class Registry:
         return next((r for r in self.records.values() if r.ok and r.code == code), None)
 
     def units(self, code: str) -> list[dict]:
-        record = self.plugin(code)
-        return list(self._call_one(record.name, "chiso_units") or []) if record else []
+        return list(self._answer(code, "chiso_units") or [])
 
     def history(self, code: str) -> list[dict]:
-        record = self.plugin(code)
-        return list(self._call_one(record.name, "chiso_history") or []) if record else []
+        return list(self._answer(code, "chiso_history") or [])
 
     def demo(self, code: str) -> dict:
+        return dict(self._answer(code, "chiso_demo") or {})
+
+    def _answer(self, code: str, hook: str):
+        """What the working plugin ``code`` answers to ``hook``; None if it is broken or absent."""
         record = self.plugin(code)
-        return dict(self._call_one(record.name, "chiso_demo") or {}) if record else {}
+        return self._call_one(record.name, hook) if record else None
 
     def schemes_of(self, plugin_code: str) -> list[Scheme]:
         return [s for s in self.schemes.values() if s.plugin == plugin_code]

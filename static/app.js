@@ -93,17 +93,16 @@
   // Errors htmx does not swap (a request too large for the server, a lost connection).
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
+    var row = event.detail.elt.closest && event.detail.elt.closest(".entry-row");
     if (status === 401) {
-      sessionExpired(event.detail.elt.closest && event.detail.elt.closest(".entry-row"));
+      sessionExpired(row);
       return;
     }
     var plain = (event.detail.xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
     var text = plain && event.detail.xhr.responseText ? event.detail.xhr.responseText :
       status === 413 ? "Tệp quá lớn, máy chủ từ chối nhận." :
-      status === 401 ? "Phiên đăng nhập đã hết: đăng nhập lại ở thẻ khác rồi lưu lại." :
       "Chưa lưu được (lỗi " + status + "). Dữ liệu bạn nhập vẫn còn trên trang; hãy thử lại.";
     messageFor(event.detail.elt, text);
-    var row = event.detail.elt.closest && event.detail.elt.closest(".entry-row");
     var status_slot = row && row.querySelector(".status");
     if (status_slot) { status_slot.textContent = text; status_slot.classList.add("error"); }
   });
