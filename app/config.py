@@ -22,6 +22,9 @@ class Defaults:
     IDLE_TIMEOUT_MINUTES = 120
     ABSOLUTE_TIMEOUT_HOURS = 12
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Reverse proxies in front of the app (nginx for HTTPS: 1). Their X-Forwarded-For and
+    # -Proto are trusted, so that login throttling sees the official's address, not the proxy's.
+    PROXIES = 0
 
 
 def finish(app):

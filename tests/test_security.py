@@ -163,3 +163,21 @@ def test_a_full_disk_keeps_earlier_data_and_says_so(app, as_user):
 
         from app.models import Answer
         assert db.session.scalar(select(Answer.self_score).where(Answer.code == "1.2")) == 10
+
+
+def test_behind_a_proxy_throttling_counts_the_officials_address(app):
+    """With CHISO_PROXIES=1 (nginx in front), twenty failures from one office do not lock out
+    another office that reaches the app through the same proxy."""
+    from app import create_app
+    proxied = create_app({**app.config, "PROXIES": 1})
+    client = proxied.test_client()
+    for i in range(20):
+        client.post("/login", data={"email": f"khong-co-{i}@demo.chiso.vn", "password": "x"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.post("/login", data={"email": demo("viewer", "yenbai"), "password": "x"},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    other = client.post("/login", data={"email": demo("viewer", "dienbien"),
+                                        "password": "chiso-demo-2022"},
+                        headers={"X-Forwarded-For": "198.51.100.20"})
+    assert other.status_code == 302
