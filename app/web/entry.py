@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
 
-from app import periods as period_ids
 from app import scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
@@ -20,10 +19,10 @@ from app.permissions import can, require
 from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
-from app.tenancy import get_or_404
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
+from app.web.ownership import scheme_and_period, scheme_or_404
 
 bp = Blueprint("entry", __name__)
 PAGE = "entry/form.html"
@@ -34,22 +33,9 @@ def today() -> date:
 
 
 # -- lookups shared by the views ------------------------------------------------------------
-def _scheme(code: str) -> Scheme:
-    province, _ = province_required()
-    scheme = registry().schemes.get(code)
-    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin):
-        abort(404)
-    return scheme
-
-
 def _context(scheme_code: str, period_code: str, unit_code: str, create: bool = False):
     """Scheme, period, unit and assessment of the URL, checked against the user's rights."""
-    scheme = _scheme(scheme_code)
-    try:
-        period_ids.parse(period_code)
-    except period_ids.PeriodError:
-        abort(404)
-    period = get_or_404(Period, scheme_code=scheme.code, code=period_code)
+    scheme, period = scheme_and_period(scheme_code, period_code)
     unit = unit_in_period(unit_code, period)
     if unit is None:
         abort(404)
@@ -400,7 +386,7 @@ def withdraw(scheme_code, period_code, unit_code):
 def calendar(scheme_code):
     """The province's reporting calendar for a scheme: per month, what is due, reported, late."""
     from app.services.calendar_due import due_in_month
-    scheme = _scheme(scheme_code)
+    scheme = scheme_or_404(scheme_code)
     year = request.args.get("year", type=int) or today().year
     opened = {p.code: p for p in db.session.scalars(select(Period).where(
         Period.scheme_code == scheme.code))}
