@@ -160,7 +160,7 @@ def test_unit_dashboard_radar_matches_its_table_and_lists_the_points_to_gain(app
         scheme = registry(app).schemes[SO]
     scores = scores_summing(app, 300)
     first_main = scheme.main[0]
-    first_leaves = [r for r in scheme.leaves if svc.main_of(scheme, r) is first_main]
+    first_leaves = [r for r in scheme.leaves if scheme.main_of(r.code) is first_main]
     expected = sum(scores.get(r.code, D(0)) for r in first_leaves) / first_main.max_points * 100
     assert unit_column[0] == pct(expected)
     # Points to gain: maximum − score, largest first.

@@ -131,6 +131,13 @@ class Scheme:
         order = ("month", "quarter", "half_year", "year")
         return sorted({row.period for row in self.leaves}, key=order.index)
 
+    def main_of(self, code: str) -> Row:
+        """The main index (top-level row) a row belongs to."""
+        row = self.by_code[code]
+        while row.parent is not None:
+            row = self.by_code[row.parent]
+        return row
+
     def pillars(self) -> list[str]:
         return sorted({row.pillar for row in self.rows if row.pillar}, key=list(PILLARS).index)
 

@@ -94,15 +94,8 @@ def scope_of(user, scheme_code: str) -> set[str] | None:
     return codes or None
 
 
-def main_code(scheme: Scheme, code: str) -> str:
-    row = scheme.by_code[code]
-    while row.parent is not None:
-        row = scheme.by_code[row.parent]
-    return row.code
-
-
 def in_scope(scope: set[str] | None, scheme: Scheme, code: str) -> bool:
-    return scope is None or main_code(scheme, code) in scope
+    return scope is None or scheme.main_of(code).code in scope
 
 
 # -- where each indicator stands -------------------------------------------------------------

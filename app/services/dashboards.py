@@ -113,12 +113,6 @@ class Gain:
         return self.max - self.score
 
 
-def main_of(scheme: Scheme, row: Row) -> Row:
-    while row.parent is not None:
-        row = scheme.by_code[row.parent]
-    return row
-
-
 def weakest(scheme: Scheme, totals: Totals, limit: int = WEAKEST_COUNT) -> list[Gain]:
     """The indicators with the most points left to gain, largest first (catalogue order
     among equals); rows not assessed and rows at their maximum are left out."""
@@ -127,7 +121,7 @@ def weakest(scheme: Scheme, totals: Totals, limit: int = WEAKEST_COUNT) -> list[
         leaf = totals.leaves.get(row.code)
         if leaf is None or not leaf.max:
             continue
-        gain = Gain(row, main_of(scheme, row), leaf.score or ZERO, leaf.max)
+        gain = Gain(row, scheme.main_of(row.code), leaf.score or ZERO, leaf.max)
         if gain.gain > 0:
             gains.append(gain)
     gains.sort(key=lambda g: g.gain, reverse=True)  # stable: catalogue order among equals

@@ -39,7 +39,7 @@ def period_totals(scheme: Scheme, period_id: int,
     """{assessment id: Totals} for the given assessments of the period, with ``main``,
     ``total`` and ``max`` (``leaves`` is None: a caller that shows leaves scores with
     ``app.scoring``)."""
-    mains = _main_of_leaves(scheme)
+    mains = {leaf.code: scheme.main_of(leaf.code).code for leaf in scheme.leaves}
     full_max = {main.code: _leaf_max_sum(main) for main in scheme.main}
     sums = {a_id: {code: [ZERO, top] for code, top in full_max.items()} for a_id in assessment_ids}
     # The caller read the period and its assessments in the current province's scope; the
@@ -196,19 +196,6 @@ def _catalogue(scheme: Scheme, mains: dict[str, str]):
                                              else String) for name, value in params.items()))
             .columns(column("code", String), column("main", String), column("top", Numeric),
                      column("method", String)).cte("leaves"))
-
-
-def _main_of_leaves(scheme: Scheme) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(row: Row, main: str) -> None:
-        if row.is_leaf:
-            found[row.code] = main
-        for child in row.children:
-            walk(child, main)
-    for main in scheme.main:
-        walk(main, main.code)
-    return found
 
 
 def _leaf_max_sum(row: Row) -> Decimal:

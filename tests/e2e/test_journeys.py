@@ -7,7 +7,6 @@ import re
 
 from playwright.sync_api import expect
 
-from app.services.appraisal import main_code
 from tests.e2e.conftest import axe_violations, log_in
 
 SCHEME, PERIOD, UNIT = "dienbien-so-2022", "2022", "dienbien.so-tttt"
@@ -69,7 +68,7 @@ def post_sections(page, app, rows) -> None:
     scheme = app.extensions["chiso"].schemes[SCHEME]
     sections: dict[str, dict] = {}
     for row in rows:
-        sections.setdefault(main_code(scheme, row.code), {"csrf_token": token}).update(
+        sections.setdefault(scheme.main_of(row.code).code, {"csrf_token": token}).update(
             row_fields(row))
     for main, form in sections.items():
         answer = page.request.post(f"{FORM}/sections/{main}", form=form, max_redirects=0)
