@@ -1,7 +1,7 @@
 """One unit's assessment: read it, write its values (all or nothing), submit it, appraise it."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import jsonify, request
 from flask_login import current_user
@@ -16,7 +16,6 @@ from app.extensions import db
 from app.models import Answer
 from app.services import appraisal
 from app.services import assessments as svc
-from app.services import audit
 from app.services.rankings import unit_totals
 
 PATH = "/assessments/<scheme_code>/<period_code>/<unit_code>"
@@ -168,21 +167,12 @@ def _check_versions(assessment, forms: dict) -> None:
 
 
 def _apply(assessment, answer: Answer | None, code: str, values: dict) -> None:
-    if answer is None:
-        answer = Answer(assessment=assessment, code=code)
-        db.session.add(answer)
-    changes = {k: (getattr(answer, k), v) for k, v in values.items()
-               if svc._differs(getattr(answer, k), v)}
+    changes = svc.changes_of(answer, values)
     if not changes:
         return
-    for name, (_old, new) in changes.items():
-        setattr(answer, name, new)
-    answer.updated_at, answer.updated_by_id = datetime.utcnow(), current_user.id
     reason = ("Quản trị tỉnh nhập thay đơn vị, qua API" if current_user.role == "province_admin"
               else "Nhập qua API")
-    for name, (old, new) in changes.items():
-        audit.record("answer.save", assessment=assessment, code=code, field=name, old=old,
-                     new=new, reason=reason, user=current_user)
+    svc.apply_changes(assessment, answer, code, changes, current_user, reason)
 
 
 # -- submitting -----------------------------------------------------------------------------

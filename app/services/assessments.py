@@ -212,18 +212,7 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
     sent_version = form.get("version") or None
     if answer is not None and sent_version is not None and str(answer.version) != str(sent_version):
         raise Conflict(answer)
-    if answer is None:
-        answer = Answer(assessment=assessment, code=row.code)
-        db.session.add(answer)
-    changes = {k: (getattr(answer, k), v) for k, v in values.items()
-               if _differs(getattr(answer, k), v)}
-    for name, (_old, new) in changes.items():
-        setattr(answer, name, new)
-    answer.updated_at = datetime.utcnow()
-    answer.updated_by_id = getattr(user, "id", None)
-    for name, (old, new) in changes.items():
-        audit.record("answer.save", assessment=assessment, code=row.code, field=name,
-                     old=old, new=new, user=user)
+    answer = apply_changes(assessment, answer, row.code, changes_of(answer, values), user)
     try:
         _commit_keeping_loaded(answer)
     except StaleDataError:
@@ -231,6 +220,27 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
         fresh = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
                                                        Answer.code == row.code))
         raise Conflict(fresh) from None
+    return answer
+
+
+def changes_of(answer: Answer | None, values: dict) -> dict[str, tuple]:
+    """{field: (stored, new)} for the values that differ from what the answer holds."""
+    return {name: (old, new) for name, new in values.items()
+            if _differs(old := getattr(answer, name, None), new)}
+
+
+def apply_changes(assessment: Assessment, answer: Answer | None, code: str, changes: dict,
+                  user, reason: str | None = None) -> Answer:
+    """Write ``changes`` (``changes_of``) into the row's answer, made if missing, and into the
+    audit trail, in the caller's transaction: the form, the API and the Excel import alike."""
+    if answer is None:
+        answer = Answer(assessment=assessment, code=code)
+        db.session.add(answer)
+    for name, (old, new) in changes.items():
+        setattr(answer, name, new)
+        audit.record("answer.save", assessment=assessment, code=code, field=name, old=old,
+                     new=new, reason=reason, user=user)
+    answer.updated_at, answer.updated_by_id = datetime.utcnow(), getattr(user, "id", None)
     return answer
 
 

@@ -320,8 +320,7 @@ def _check_leaf(scheme: Scheme, row: Row, answer: Answer | None, line: int,
                                     _form_message(name, message))
                            for name, message in exc.errors.items()]
         return result
-    result.diff = {name: (old, new) for name, new in values.items()
-                   if svc._differs(old := getattr(answer, name, None), new)}
+    result.diff = svc.changes_of(answer, values)
     if result.diff:
         result.status = "new" if answer is None else "changed"
     return result
@@ -433,17 +432,8 @@ def apply(result: Plan, scheme: Scheme, period: Period, unit: Unit,
         raise ValueError("the plan has problems or nothing to store")
     assessment = assessment or svc.get_assessment(scheme, period, unit, create=True)
     answers = svc.answers_by_code(assessment)
-    now = datetime.utcnow()
     for line in result.to_store:
-        answer = answers.get(line.code)
-        if answer is None:
-            answer = Answer(assessment=assessment, code=line.code)
-            db.session.add(answer)
-        for name, (old, new) in line.diff.items():
-            setattr(answer, name, new)
-            audit.record("answer.save", assessment=assessment, code=line.code, field=name,
-                         old=old, new=new, reason=reason, user=user)
-        answer.updated_at, answer.updated_by_id = now, getattr(user, "id", None)
+        svc.apply_changes(assessment, answers.get(line.code), line.code, line.diff, user, reason)
     try:
         db.session.commit()
     except StaleDataError:
