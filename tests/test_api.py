@@ -288,28 +288,29 @@ def test_appraisal_publication_and_ranking_round_trip(app, call):
     assert unit("PUT", OWN, json={"values": {"1.2": {"self_score": 3}}}).status_code == 409
 
 
-def test_a_score_saved_meanwhile_by_someone_else_is_a_json_409(app, call, monkeypatch):
-    """record_score commits row by row; its conflict was a 500 (an HTML page) before."""
+def test_a_conflict_in_an_appraisal_write_is_a_json_409_and_saves_nothing(app, call,
+                                                                          monkeypatch):
+    """Scores sent together are stored together: a row saved meanwhile by someone else refuses
+    the whole request (JSON 409, not an HTML 500) and leaves every row as it was."""
     from app.services import appraisal
     unit, appraiser = call("unit_user"), call("appraiser")
     unit("PUT", OWN, json={"values": complete_values(app)})
     unit("POST", f"{OWN}/submit")
-    record = appraisal.record_score
-    calls = []
+    score = appraisal._score
 
-    def conflict_on_second(assessment, rows, row, form, user):
-        calls.append(row.code)
-        if len(calls) == 2:
+    def conflict_on_second(assessment, row, form, user):
+        if row.code == "1.2":
             raise appraisal.AppraisalError(f"Chỉ tiêu {row.code} vừa được người khác lưu.")
-        return record(assessment, rows, row, form, user)
-    monkeypatch.setattr(appraisal, "record_score", conflict_on_second)
+        return score(assessment, row, form, user)
+    monkeypatch.setattr(appraisal, "_score", conflict_on_second)
     answer = appraiser("PUT", f"{OWN}/appraisal",
                        json={"scores": {"1.1": {"score": 0, "comment": "Chưa có kế hoạch"},
                                         "1.2": {"score": 0, "comment": "Không có biên bản"}}})
     assert answer.status_code == 409
-    assert answer.get_json()["error"] == ("Chỉ tiêu 1.2 vừa được người khác lưu. 1 chỉ tiêu gửi "
-                                          "trước nó đã được lưu: đọc lại hồ sơ rồi gửi lại những "
-                                          "chỉ tiêu còn lại.")
+    assert answer.get_json()["error"] == ("Chỉ tiêu 1.2 vừa được người khác lưu. Chưa lưu gì: "
+                                          "đọc lại hồ sơ rồi gửi lại.")
+    scores = {i["code"]: i["score_source"] for i in unit("GET", OWN).get_json()["indicators"]}
+    assert scores["1.1"] != "appraised"  # the first row of the request was not kept
 
 
 # -- evidence -------------------------------------------------------------------------------

@@ -244,21 +244,12 @@ def put_appraisal(scheme_code, period_code, unit_code):
     if errors:
         raise ApiError(422, f"Dữ liệu không hợp lệ ở {len(errors)} chỉ tiêu; chưa lưu gì.",
                        errors=errors)
-    all_rows = list(rows.values())
-    for done, (row, item) in enumerate(ready):
-        try:
-            appraisal.record_score(assessment, all_rows, row, _score_form(item), current_user)
-        except appraisal.AppraisalError as exc:  # someone saved the row meanwhile
-            raise ApiError(409, f"{exc} {_saved_before(done)}") from None
+    try:
+        appraisal.record_scores(assessment, list(rows.values()),
+                                [(row, _score_form(item)) for row, item in ready], current_user)
+    except appraisal.AppraisalError as exc:  # someone saved one of the rows meanwhile
+        raise ApiError(409, f"{exc} Chưa lưu gì: đọc lại hồ sơ rồi gửi lại.") from None
     return jsonify(assessment_json(scheme, period, unit, assessment, None))
-
-
-def _saved_before(count: int) -> str:
-    """record_score commits row by row: say what of the request is already stored."""
-    if not count:
-        return "Chưa lưu gì."
-    return (f"{count} chỉ tiêu gửi trước nó đã được lưu: đọc lại hồ sơ rồi gửi lại những chỉ "
-            "tiêu còn lại.")
 
 
 def _score_form(item: dict) -> dict:

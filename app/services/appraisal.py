@@ -179,6 +179,27 @@ def parse_score(row: Row, answer: Answer, form) -> tuple[Decimal | None, str | N
 
 def record_score(assessment: Assessment, rows: list[Row], row: Row, form, user) -> Answer:
     """Confirm or adjust one indicator's score; finishes the appraisal when it was the last."""
+    answer = _score(assessment, row, form, user)
+    _finish_if_complete(assessment, rows, user)
+    _commit(f"Chỉ tiêu {row.code}")
+    return answer
+
+
+def record_scores(assessment: Assessment, rows: list[Row], scored: list[tuple[Row, dict]],
+                  user) -> None:
+    """Several indicators' scores (the API's), all stored in one transaction or none."""
+    try:
+        for row, form in scored:
+            _score(assessment, row, form, user)
+    except (AppraisalError, InputErrors):
+        db.session.rollback()
+        raise
+    _finish_if_complete(assessment, rows, user)
+    _commit("Một trong các chỉ tiêu " + ", ".join(row.code for row, _form in scored))
+
+
+def _score(assessment: Assessment, row: Row, form, user) -> Answer:
+    """One indicator's appraised score and comment into its answer and the audit trail."""
     if assessment.state not in SCORABLE_STATES:
         raise AppraisalError(_not_scorable(assessment))
     answer = svc.answers_by_code(assessment).get(row.code)
@@ -201,19 +222,18 @@ def record_score(assessment: Assessment, rows: list[Row], row: Row, form, user) 
     answer.appraised_by_id, answer.appraised_at = user.id, now
     if assessment.appraisal_started_at is None:
         assessment.appraisal_started_at = now  # from now on the unit cannot withdraw
-    _finish_if_complete(assessment, rows, user)
-    _commit(row.code)
     return answer
 
 
-def _commit(code: str) -> None:
-    """Commit a change of an answer; someone else's save in between is a 409, not a 500."""
+def _commit(what: str) -> None:
+    """Commit a change of answers (``what``: «Chỉ tiêu 1.2»); someone else's save in between
+    is a 409, not a 500."""
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise AppraisalError(f"Chỉ tiêu {code} vừa được người khác lưu: hãy tải lại trang rồi "
-                             "làm lại.") from None
+        raise AppraisalError(f"{what} vừa được người khác lưu: hãy tải lại trang rồi làm lại.") \
+            from None
 
 
 def _not_scorable(assessment: Assessment) -> str:
@@ -398,7 +418,7 @@ def reopen(assessment: Assessment, code: str, form, user) -> Answer:
     notify(unit_users(assessment.unit_id), "returned",
            f"Chỉ tiêu {code} trong hồ sơ của {_title(assessment)} được mở lại để sửa: {reason}",
            form_path(assessment) + f"#row-{code}")
-    _commit(code)
+    _commit(f"Chỉ tiêu {code}")
     return answer
 
 
