@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import Province
 
@@ -115,7 +115,7 @@ def catalogue_show(code, as_json):
 @click.argument("period")
 def periods_open(scheme_code, period):
     """Open PERIOD (2022, 2022S1, 2022Q1, 202203) of SCHEME_CODE (idempotent)."""
-    from app.services.periods import PeriodError, open_period
+    from app.services.periods import PeriodError, open_period, replaced_deadline_note
     scheme = registry().schemes.get(scheme_code)
     if scheme is None:
         fail(f"Không có bộ chỉ số «{scheme_code}».")
@@ -125,12 +125,14 @@ def periods_open(scheme_code, period):
         fail(f"Tỉnh «{scheme.plugin}» chưa được tạo: chạy `provinces setup {scheme.plugin}`.")
     with tenancy.scoped(province.id):
         try:
-            row, created = open_period(registry(), scheme_code, period, date.today())
+            today = clock.today()
+            row, created = open_period(registry(), scheme_code, period, today)
         except PeriodError as exc:
             fail(str(exc))
         db.session.commit()
+        note = replaced_deadline_note(registry(), row, today)
         click.echo(f"{scheme_code} {row.code}: {'đã mở' if created else 'đang mở'}, "
-                   f"hạn {row.deadline:%d/%m/%Y}")
+                   f"{note or f'hạn {row.deadline:%d/%m/%Y}'}")
 
 
 @tokens_cli.command("create")

@@ -18,7 +18,6 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -26,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app import clock
 from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, page_setup, source_text
 from app.catalogue.model import Row, Scheme
 
@@ -94,7 +94,7 @@ class Heading:
         third = [source_text(self.scheme), f"mã {self.scheme.code}"]
         if self.status:
             third.append(self.status)
-        third.append(f"xuất ngày {date.today():%d/%m/%Y}")
+        third.append(f"xuất ngày {clock.today():%d/%m/%Y}")
         return [self.scheme.title, second, " · ".join(third)]
 
 

@@ -144,3 +144,15 @@ def province_id(app, code: str) -> int:
     from app.models import Province
     with app.app_context(), tenancy.unscoped():
         return db.session.scalar(select(Province.id).where(Province.code == code))
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    """`on_day(date(2026, 11, 10))`: the product's clock (app.clock) reads that day, so a test
+    states the day it is about instead of depending on the day it runs."""
+    from app import clock
+
+    def _move(day):
+        monkeypatch.setattr(clock, "today", lambda: day)
+        return day
+    return _move

@@ -59,18 +59,34 @@ def test_late_opening_gets_thirty_days_or_the_admins_date(ctx):
         assert on_time.deadline == date(2027, 1, 30)
 
 
-def test_periods_open_command_is_idempotent(app):
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["periods", "open", "yenbai-kpi-2022", "202611"])
-    again = runner.invoke(args=["periods", "open", "yenbai-kpi-2022", "202611"])
-    assert first.exit_code == 0 and "đã mở" in first.output
-    assert again.exit_code == 0 and "đang mở" in again.output
-    with app.app_context(), tenancy.scoped(province_id(app, "yenbai")):
-        rows = db.session.scalars(select(Period).where(Period.code == "202611")).all()
+def _open(app, scheme, code):
+    return app.test_cli_runner().invoke(args=["periods", "open", scheme, code])
+
+
+def _periods(app, province, code):
+    with app.app_context(), tenancy.scoped(province_id(app, province)):
+        return db.session.scalars(select(Period).where(Period.code == code)).all()
+
+
+def test_periods_open_command_is_idempotent_and_keeps_the_calendar_deadline_ahead(app, on_day):
+    on_day(date(2026, 11, 10))
+    first, again = _open(app, "yenbai-kpi-2022", "202611"), _open(app, "yenbai-kpi-2022", "202611")
+    assert first.exit_code == 0 and "đã mở, hạn 25/11/2026" in first.output
+    assert again.exit_code == 0 and "đang mở, hạn 25/11/2026" in again.output
+    rows = _periods(app, "yenbai", "202611")
     assert len(rows) == 1 and rows[0].deadline == date(2026, 11, 25)
 
 
-def test_admin_opens_a_period_in_the_ui(as_user):
+def test_periods_open_command_says_when_the_calendar_deadline_has_passed(app, on_day):
+    on_day(date(2026, 12, 2))
+    result = _open(app, "yenbai-kpi-2022", "202611")
+    assert result.exit_code == 0
+    assert "hạn theo lịch 25/11/2026 đã qua; hạn mới 01/01/2027" in result.output
+    assert _periods(app, "yenbai", "202611")[0].deadline == date(2027, 1, 1)
+
+
+def test_admin_opens_a_period_in_the_ui(as_user, on_day):
+    on_day(date(2026, 11, 20))
     client = as_user("province_admin", "thanhhoa")
     bad = client.post("/periods", data={"scheme": "thanhhoa-huyen-2022", "code": "2023Q7"})
     assert bad.status_code == 422
@@ -78,7 +94,15 @@ def test_admin_opens_a_period_in_the_ui(as_user):
     ok = client.post("/periods", data={"scheme": "thanhhoa-huyen-2022", "code": "2026"},
                      follow_redirects=True)
     assert "Đã mở kỳ Năm 2026" in ok.get_data(as_text=True)
-    assert "15/12/2026" in ok.get_data(as_text=True)
+    assert "hạn nộp 15/12/2026" in ok.get_data(as_text=True)
+
+
+def test_admin_opening_late_in_the_ui_is_told_the_new_deadline(as_user, on_day):
+    on_day(date(2027, 1, 1))
+    client = as_user("province_admin", "thanhhoa")
+    ok = client.post("/periods", data={"scheme": "thanhhoa-huyen-2022", "code": "2026"},
+                     follow_redirects=True)
+    assert "hạn theo lịch 15/12/2026 đã qua; hạn mới 31/01/2027" in ok.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code, label", [("2022", "Năm 2022"), ("2022S2", "6 tháng cuối năm 2022"),

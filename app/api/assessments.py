@@ -7,6 +7,7 @@ from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import clock
 from app.api.convert import form_number, is_number, number, percent, row_form
 from app.api.errors import ApiError
 from app.api.lookups import context, readable_context, registry
@@ -23,7 +24,7 @@ BAD_BODY = "Nội dung phải là JSON dạng {\"%s\": {\"<mã chỉ tiêu>\": {
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 # -- reading --------------------------------------------------------------------------------

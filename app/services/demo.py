@@ -1,11 +1,10 @@
 """Demo data: what `flask demo` loads so that every page has something real to show."""
 from __future__ import annotations
 
-from datetime import date
 
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import OfficeAssignment, Period, Publication, Unit, User
 from app.models.user import ROLE_LABELS
@@ -41,7 +40,7 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
             _office_assignments(registry.demo(code))
             for scheme in registry.schemes_of(code):
                 for period_code in _demo_periods(scheme, period):
-                    row, _ = open_period(registry, scheme.code, period_code, date.today())
+                    row, _ = open_period(registry, scheme.code, period_code, clock.today())
                     opened.append(f"{scheme.code} {row.code}")
             db.session.commit()
             made = load_demo_values(registry, code, keep_empty={unit_code}) if values else 0

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import Assessment, Evidence, EvidenceLink
 from app.models.assessment import EDITABLE_STATES
@@ -41,7 +41,7 @@ def parse_meta(form) -> dict:
         except ValueError:
             errors["doc_date"] = "Ngày ban hành không hợp lệ: dùng dạng 31/12/2022."
         else:
-            if meta["doc_date"] > date.today():
+            if meta["doc_date"] > clock.today():
                 errors["doc_date"] = "Ngày ban hành không được sau hôm nay."
     for key, limit, label in (("doc_number", 100, "Số hiệu"), ("issuer", 300, "Cơ quan ban hành"),
                               ("title", 500, "Trích yếu")):

@@ -62,3 +62,12 @@ def open_period(registry: Registry, scheme_code: str, code: str, today: date,
     db.session.add(period)
     db.session.flush()
     return period, True
+
+
+def replaced_deadline_note(registry: Registry, period: Period, today: date) -> str:
+    """Why a period's deadline is not its calendar's, so an admin opening late is not surprised:
+    «hạn theo lịch 25/11/2026 đã qua; hạn mới 01/01/2027» (empty when the calendar's stands)."""
+    due = calendar_deadline(registry, period.scheme_code, period.code)
+    if due >= today or period.deadline == due:
+        return ""
+    return f"hạn theo lịch {due:%d/%m/%Y} đã qua; hạn mới {period.deadline:%d/%m/%Y}"

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app import clock
 from app import periods as period_ids
 from app.catalogue.model import Scheme
 from app.models import Unit
@@ -23,15 +24,15 @@ PREFIX = "/communes/<scheme_code>/<period_code>"
 
 def today() -> date:
     """The Vietnamese calendar day: reports are due on the 25th and 27th of it."""
-    return datetime.now(VIETNAM).date()
+    return clock.today()
 
 
 def _sent_at() -> datetime:
     """Now, in UTC, on the day today() names (tests move today(); the time of day stays real)."""
-    clock = datetime.now(VIETNAM)
-    if clock.date() != today():
-        clock = datetime.combine(today(), time(12), VIETNAM)
-    return clock.astimezone(timezone.utc).replace(tzinfo=None)
+    moment = datetime.now(VIETNAM)
+    if moment.date() != today():
+        moment = datetime.combine(today(), time(12), VIETNAM)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @bp.app_template_global()

@@ -3,13 +3,11 @@ superadmin's comparison of provinces. Charts are inline SVG (app.charts), each w
 the same numbers; the numbers come from app.services.dashboards."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import charts
+from app import charts, clock
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
@@ -17,7 +15,6 @@ from app.permissions import require
 from app.services import audit, communes
 from app.services import dashboards as svc
 from app.services import rankings as ranks
-from app.services.communes import VIETNAM
 from app.web import registry, render
 from app.web.home import current_province, province_required
 from app.web.ownership import scheme_and_period
@@ -27,7 +24,7 @@ bp = Blueprint("dashboards", __name__)
 
 def today():
     """The Vietnamese calendar day (a deadline passes at midnight in Vietnam)."""
-    return datetime.now(VIETNAM).date()
+    return clock.today()
 
 
 def short(row) -> str:

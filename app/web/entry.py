@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
 
-from app import scoring
+from app import clock, scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import OfficeAssignment, Period, Unit
@@ -29,7 +29,7 @@ PAGE = "entry/form.html"
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 # -- lookups shared by the views ------------------------------------------------------------

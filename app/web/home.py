@@ -1,12 +1,12 @@
 """The home page each role lands on after login."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, g, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db
 from app.models import Period, Province, Unit
 from app.models.unit import UNIT_TYPE_ORDER
@@ -50,5 +50,5 @@ def index():
         select(Unit.type, func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.type)).all())
     unit_counts = [(t, counts[t]) for t in UNIT_TYPE_ORDER if t in counts]
     return render("home/index.html", province=province, periods=periods,
-                  schemes=enabled_schemes(province), unit_counts=unit_counts, today=date.today(),
+                  schemes=enabled_schemes(province), unit_counts=unit_counts, today=clock.today(),
                   user=current_user)

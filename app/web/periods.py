@@ -1,16 +1,17 @@
 """Reporting periods: open, lock, change a deadline."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import Period
 from app.permissions import require
-from app.services.periods import PeriodError, calendar_deadline, open_period
+from app.services.periods import (PeriodError, calendar_deadline, open_period,
+                                  replaced_deadline_note)
 from app.tenancy import get_or_404
 from app.web import registry, render
 from app.web.forms import DeadlineForm, PeriodForm
@@ -38,19 +39,20 @@ def index():
         if form.validate_on_submit():
             try:
                 period, created = open_period(registry(), form.scheme.data, form.code.data,
-                                              date.today(), form.deadline.data)
+                                              clock.today(), form.deadline.data)
             except PeriodError as exc:
                 getattr(form, exc.field).errors.append(str(exc))
             else:
                 db.session.commit()
                 verb = "Đã mở" if created else "Đã mở lại"
-                flash(f"{verb} kỳ {period.label} của {period.scheme_code}, hạn nộp "
-                      f"{period.deadline:%d/%m/%Y}.", "success")
+                note = replaced_deadline_note(registry(), period, clock.today())
+                flash(f"{verb} kỳ {period.label} của {period.scheme_code}, "
+                      f"{note or f'hạn nộp {period.deadline:%d/%m/%Y}'}.", "success")
                 return redirect(url_for("periods.index"))
     rows = db.session.scalars(select(Period).order_by(Period.scheme_code, Period.code.desc())).all()
     calendars = {s.code: registry().calendar(s) for s in schemes}
     return render("periods/index.html", province=province, periods=rows, form=form,
-                  calendars=calendars, today=date.today()), \
+                  calendars=calendars, today=clock.today()), \
         (422 if request.method == "POST" else 200)
 
 
@@ -64,7 +66,7 @@ def deadline_preview():
                                 request.args.get("code", ""))
     except PeriodError as exc:
         return f'<p class="error">{exc}</p>'
-    if due < date.today():
+    if due < clock.today():
         return (f'<p class="hint">Hạn theo lịch là {due:%d/%m/%Y}, đã qua. Kỳ sẽ nhận hạn mới '
                 f'bạn chọn dưới đây, hoặc 30 ngày kể từ hôm nay nếu để trống.</p>')
     return f'<p class="hint">Hạn nộp theo lịch của tỉnh: <strong>{due:%d/%m/%Y}</strong>.</p>'

@@ -1,12 +1,12 @@
 """Units of the province: a searchable tree, and the admin's edits."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import or_, select
 
+from app import clock
 from app.extensions import db
 from app.models import Unit
 from app.models.unit import UNIT_TYPE_ORDER
@@ -98,7 +98,7 @@ def create():
             unit = Unit(code=form.code.data.strip(), name=form.name.data.strip(),
                         type=form.type.data, official=False,
                         parent_id=int(form.parent.data) if form.parent.data else None,
-                        valid_from=form.valid_from.data or date.today(),
+                        valid_from=form.valid_from.data or clock.today(),
                         valid_to=form.valid_to.data)
             db.session.add(unit)
             db.session.commit()
