@@ -128,15 +128,13 @@ def test_yen_dinh_2022_scores_sum_to_891_195_of_1000(schemes):
     assert {leaf.source for leaf in result.leaves.values()} == {"appraised"}
 
 
-def test_recomputing_a_province_is_fast(schemes):
-    """All Thanh Hóa districts and a few hundred communes' worth of rows in well under a second."""
-    import time
+def test_recomputing_a_province_scores_every_unit(schemes):
+    """600 units' rows in one call (its speed is measured in benchmarks/, not here)."""
     scheme = schemes["thanhhoa-huyen-2022"]
     answers = {f"u{i}": {leaf.code: Entry(value=D(i % 97), numerator=D(i % 50), denominator=D(50))
                          for leaf in scheme.leaves} for i in range(600)}
-    started = time.perf_counter()
     scores = recompute(scheme, answers, {u: "huyen" for u in answers})
-    assert len(scores) == 600 and time.perf_counter() - started < 2
+    assert len(scores) == 600 and all(score.max == 1000 for score in scores.values())
 
 
 # -- a plugin's own method ------------------------------------------------------------------
