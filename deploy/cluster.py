@@ -146,7 +146,8 @@ class Cluster:
                    CHISO_UPLOAD_DIR=os.path.abspath(self.upload_dir),
                    CHISO_MAX_UPLOAD_MB=str(self.max_upload_mb),
                    CHISO_SECRET_KEY=os.environ.get("CHISO_SECRET_KEY", "cluster-" + os.urandom(16).hex()),
-                   CHISO_PROXIES="1", CHISO_ACCEL_REDIRECT="1", **self.env)
+                   CHISO_PROXIES="1", CHISO_ACCEL_REDIRECT="1")
+        env.update(self.env)
         os.makedirs(self.upload_dir, exist_ok=True)
         try:
             for n in range(1, self.servers + 1):
