@@ -293,7 +293,7 @@ def main(argv=None) -> int:
         plan = Plan(plan.size, plan.sessions,
                     tuple(int(r) for r in args.rates.split(",")) if args.rates else plan.rates,
                     plan.pacing, args.seconds or plan.seconds, plan.burst_seconds,
-                    tuple(tuple(int(n) for n in l.split("x")) for l in args.layouts.split(","))
+                    tuple(tuple(int(n) for n in x.split("x")) for x in args.layouts.split(","))
                     if args.layouts else plan.layouts)
     out = tempfile.mkdtemp(prefix="chiso-mix-", dir="/tmp")
     load.install_wrk()
@@ -333,8 +333,8 @@ def main(argv=None) -> int:
                 say(f"  {len(users):,} officials of {plan.size.provinces - 1} provinces logged "
                     f"in ({time.monotonic() - started:.0f} s)")
             warm(cluster, sessions, servers * workers)
-            best[(servers, workers)] = steps(cluster, Meters(cluster, db_pid), sessions, plan, out, label,
-                                table)
+            best[(servers, workers)] = steps(cluster, Meters(cluster, db_pid), sessions, plan,
+                                             out, label, table)
             if (servers, workers) == plan.layouts[-1]:
                 say("\n== publication day")
                 burst(cluster, public, plan, out, table)

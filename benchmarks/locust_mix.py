@@ -57,7 +57,8 @@ class Official(FastHttpUser):
         code = self.rng.choice(self.session["rows"])
         value = self.rng.randint(1, 10_000_000)  # a new value: every save is a real change
         with self.client.post(
-                f"{self.session['form']}/rows/{code}", name="row save", data=f"{code}__value={value}",
+                f"{self.session['form']}/rows/{code}", name="row save",
+                data=f"{code}__value={value}",
                 headers={**self.headers, "X-CSRFToken": self.session["token"],
                          "HX-Request": "true",
                          "Content-Type": "application/x-www-form-urlencoded"},

@@ -46,8 +46,8 @@ def render(*, listen: str, upstreams: list[str], upload_dir: str, run_dir: str,
     """nginx.conf for these upstreams (host:port each). ``user`` is whom nginx's workers run
     as when it is started by root (www-data on a Debian host); run_dir holds its pid, logs,
     temp files and cache."""
-    if user is None:
-        user = pwd.getpwuid(os.geteuid()).pw_name
+    if user is None:  # a run on this machine: workers as whoever started it
+        user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else "-"
     values = dict(
         USER=user, WORKER_PROCESSES=worker_processes, RUN_DIR=run_dir, ACCESS_LOG=access_log,
         BODY_LIMIT_MB=int(max_upload_mb) + 1, LISTEN=listen, STATIC_DIR=static_dir,
@@ -57,7 +57,8 @@ def render(*, listen: str, upstreams: list[str], upload_dir: str, run_dir: str,
     text = re.sub(r"\$\{([A-Z_]+)\}", lambda m: str(values[m.group(1)]),
                   open(TEMPLATE, encoding="utf-8").read())
     if os.geteuid() != 0:  # only root may switch users; nginx would warn at every start
-        text = "\n".join(l for l in text.splitlines() if not l.startswith("user ")) + "\n"
+        text = "".join(line for line in text.splitlines(keepends=True)
+                       if not line.startswith("user "))
     return text
 
 
@@ -145,7 +146,8 @@ class Cluster:
         env = dict(os.environ, CHISO_DATABASE_URL=self.database_url,
                    CHISO_UPLOAD_DIR=os.path.abspath(self.upload_dir),
                    CHISO_MAX_UPLOAD_MB=str(self.max_upload_mb),
-                   CHISO_SECRET_KEY=os.environ.get("CHISO_SECRET_KEY", "cluster-" + os.urandom(16).hex()),
+                   CHISO_SECRET_KEY=os.environ.get("CHISO_SECRET_KEY",
+                                                   "cluster-" + os.urandom(16).hex()),
                    CHISO_PROXIES="1", CHISO_ACCEL_REDIRECT="1")
         env.update(self.env)
         os.makedirs(self.upload_dir, exist_ok=True)
@@ -201,7 +203,8 @@ def main(argv=None) -> int:
     r.add_argument("--upstream", action="append", required=True, help="host:port, repeatable")
     r.add_argument("--upload-dir", required=True)
     r.add_argument("--run-dir", required=True, help="pid, logs, temp files, cache")
-    r.add_argument("--max-upload-mb", type=int, default=int(os.environ.get("CHISO_MAX_UPLOAD_MB", 20)))
+    r.add_argument("--max-upload-mb", type=int,
+                   default=int(os.environ.get("CHISO_MAX_UPLOAD_MB", 20)))
     r.add_argument("--user", default="www-data")
     r.add_argument("--access-log", default="/var/log/nginx/chiso.access.log")
     s = commands.add_parser("run", help="start N gunicorns and nginx here, until Ctrl+C")
