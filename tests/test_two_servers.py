@@ -40,7 +40,7 @@ def cluster(template_db, tmp_path_factory):
         shutil.copy(template_db, base / "shared.sqlite")
         url = f"sqlite:///{base / 'shared.sqlite'}"
     servers = Cluster(url, upload_dir=str(base / "uploads"), servers=2, workers=1,
-                      base_dir=str(base / "servers")).start()
+                      base_dir=str(base / "servers"), max_upload_mb=1).start()
     yield servers
     servers.stop()
     if PG_URL:
@@ -151,6 +151,21 @@ def test_evidence_is_sent_by_nginx_after_the_apps_check(cluster):
     other = log_in(cluster.url, demo("unit_user", "thanhhoa"))
     refused = other.get(f"{cluster.url}/evidence/{evidence_id}")
     assert refused.status_code == 404 and PDF not in refused.content
+
+
+def test_an_upload_over_the_limit_gets_a_vietnamese_answer_from_app_or_nginx(cluster):
+    """CHISO_MAX_UPLOAD_MB=1: just over it, the app answers (nginx lets 1 MB more through);
+    far over it, nginx stops the body and answers in the same words."""
+    browser = log_in(cluster.url, demo("unit_user", "dienbien"))
+    headers = _hx(browser, cluster.url)
+    for size, status_from in ((1024 * 1024, "app"), (3 * 1024 * 1024, "nginx")):
+        big = PDF + b"0" * size
+        refused = browser.post(f"{cluster.url}{FORM}/rows/2.2/evidence", headers=headers,
+                               files={"2.2__ev_file": ("lon.pdf", io.BytesIO(big),
+                                                       "application/pdf")})
+        assert refused.status_code == 413, status_from
+        assert "Tệp vượt quá giới hạn 1 MB." in refused.text, status_from
+        assert ("X-Content-Type-Options" in refused.headers) == (status_from == "app")
 
 
 def test_nginx_serves_static_files_compressed(cluster):
