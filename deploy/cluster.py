@@ -50,8 +50,8 @@ def render(*, listen: str, upstreams: list[str], upload_dir: str, run_dir: str,
         user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else "-"
     values = dict(
         USER=user, WORKER_PROCESSES=worker_processes, RUN_DIR=run_dir, ACCESS_LOG=access_log,
-        BODY_LIMIT_MB=int(max_upload_mb) + 1, MAX_UPLOAD_MB=int(max_upload_mb), LISTEN=listen, STATIC_DIR=static_dir,
-        UPLOAD_DIR=os.path.abspath(upload_dir),
+        BODY_LIMIT_MB=int(max_upload_mb) + 1, MAX_UPLOAD_MB=int(max_upload_mb), LISTEN=listen,
+        STATIC_DIR=static_dir, UPLOAD_DIR=os.path.abspath(upload_dir),
         UPSTREAM_SERVERS="\n".join(f"        server {u} max_fails=0;" for u in upstreams))
     # Only ${UPPER_CASE} is ours: nginx's own variables ($host, $cookie_session) stay.
     text = re.sub(r"\$\{([A-Z_]+)\}", lambda m: str(values[m.group(1)]),
