@@ -63,9 +63,17 @@ ensure_chromium() {
   fi
 }
 
+ensure_nginx() {
+  # tests/test_two_servers.py runs two app servers behind Debian's nginx (deploy/).
+  if [ ! -x /usr/sbin/nginx ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx
+  fi
+}
+
 run_tests() {
   setup
   ensure_chromium
+  ensure_nginx
   echo "== Tests on SQLite"
   "$PY" -m pytest "$@"
   start_postgres

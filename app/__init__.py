@@ -14,7 +14,10 @@ __all__ = ["create_app", "hookimpl"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # CHISO_INSTANCE_PATH: each app server its own folder (two servers side by side must not
+    # need anything from each other's: README, "Running in production").
     app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("CHISO_INSTANCE_PATH") or None,
                 static_folder=os.path.join(os.path.dirname(__file__), "..", "static"))
     from app import config
     app.config.from_object(config.Defaults)

@@ -25,6 +25,13 @@ class Defaults:
     # Reverse proxies in front of the app (nginx for HTTPS: 1). Their X-Forwarded-For and
     # -Proto are trusted, so that login throttling sees the official's address, not the proxy's.
     PROXIES = 0
+    # Behind nginx (deploy/): evidence downloads answer X-Accel-Redirect to the internal
+    # location /_evidence/ after the permission check, so a large file never holds a worker.
+    ACCEL_REDIRECT = 0
+    # Public results pages: how long nginx and browsers may keep a copy before asking again
+    # (with If-None-Match). A figure never moves once published; only a new publication or a
+    # withdrawal changes a page, and that shows within this many seconds.
+    PUBLIC_MAX_AGE = 30
 
 
 def finish(app):

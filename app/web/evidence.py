@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, request, send_file,
+                   url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -153,8 +154,7 @@ def download(evidence_id):
     if evidence.kind == "link":
         return redirect(evidence.url)
     inline = inline_allowed(evidence.kind) and request.args.get("download") != "1"
-    response = send_file(ev.store().open(evidence.sha256), mimetype=ev.mime_of(evidence),
-                         max_age=0, conditional=True, etag=evidence.sha256)
+    response = _file_response(evidence)
     response.headers["Content-Disposition"] = content_disposition(evidence.filename, inline)
     if inline:
         # Shown in an <iframe> beside the appraisal panel: only our own pages may frame it.
@@ -165,6 +165,21 @@ def download(evidence_id):
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _file_response(evidence: Evidence):
+    """The file's bytes from this worker, or, behind nginx (CHISO_ACCEL_REDIRECT=1), an empty
+    answer telling nginx which stored file to send from its internal location /_evidence/
+    (deploy/nginx.conf.template): the permission check above stays the app's, the copying is
+    nginx's. The headers set here (type, disposition, CSP) go out with nginx's answer."""
+    store = ev.store()
+    if not current_app.config["ACCEL_REDIRECT"]:
+        return send_file(store.open(evidence.sha256), mimetype=ev.mime_of(evidence),
+                         max_age=0, conditional=True, etag=evidence.sha256)
+    response = current_app.response_class(mimetype=ev.mime_of(evidence))
+    relative = store.path(evidence.sha256).relative_to(store.root).as_posix()
+    response.headers["X-Accel-Redirect"] = "/_evidence/" + relative
     return response
 
 

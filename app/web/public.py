@@ -2,7 +2,7 @@
 page on, and only published periods and published assessments."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort
 from sqlalchemy import select
 
 from app import periods as period_ids
@@ -12,8 +12,14 @@ from app.models import Period, Province, Unit
 from app.services import dashboards as svc
 from app.services import rankings as ranks
 from app.web import registry
+from app.web.public_cache import language_choice, render_public
 
 bp = Blueprint("public", __name__)
+
+
+@bp.before_request
+def _language():
+    return language_choice()
 
 
 def _province(code: str) -> Province:
@@ -29,7 +35,7 @@ def province(code):
     province_ = _province(code)
     with tenancy.scoped(province_.id):  # no one is logged in: say which province we read
         results = svc.published_rankings(registry(), province_)
-        return render_template("public/province.html", province=province_, results=results)
+        return render_public("public/province.html", province=province_, results=results)
 
 
 @bp.route("/cong-khai/<code>/<scheme_code>/<period_code>/<unit_code>")
@@ -53,7 +59,7 @@ def unit(code, scheme_code, period_code, unit_code):
         if place is None:
             abort(404)
         group = svc.group_of(ranking, place.unit.id)
-        return render_template("public/unit.html", province=province_, scheme=scheme,
-                               period=period, place=place, group=group,
-                               sums=svc.row_sums(scheme, ranks.unit_totals(
-                                   registry(), scheme, period, place.assessment)))
+        return render_public(
+            "public/unit.html", province=province_, scheme=scheme, period=period, place=place,
+            group=group, sums=svc.row_sums(scheme, ranks.unit_totals(
+                registry(), scheme, period, place.assessment)))
