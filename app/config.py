@@ -25,6 +25,15 @@ class Defaults:
     # Reverse proxies in front of the app (nginx for HTTPS: 1). Their X-Forwarded-For and
     # -Proto are trusted, so that login throttling sees the official's address, not the proxy's.
     PROXIES = 0
+    # E-mail. No server: mail waits in the outbox (the admin's outbox page says so).
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False  # STARTTLS after connecting (port 587)
+    MAIL_SENDER = "Chỉ số <chiso@localhost>"
+    # Links in e-mail are absolute: the address officials open the site at.
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 def finish(app):
