@@ -53,6 +53,7 @@ def test_returned_assessment_arrives_in_vietnamese_with_the_questions_and_the_li
     subject = str(make_header(decode_header(message["Subject"])))
     assert "Trả lại để giải trình" in subject and "Điện Biên" in subject
     assert "Sở Thông tin và Truyền thông" in subject
+    assert str(make_header(decode_header(message["From"]))) == "Chỉ số <chiso@localhost>"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     for body in (text, html):

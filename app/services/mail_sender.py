@@ -16,8 +16,10 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -72,15 +74,18 @@ def claim(now: datetime, limit: int = BATCH) -> list[int]:
                                   .order_by(OutboxMail.id)).all()
 
 
-def message_of(row: OutboxMail, sender: str) -> EmailMessage:
-    """The stdlib's default policy writes a Vietnamese subject and name as RFC 2047 words."""
-    message = EmailMessage()
-    message["From"] = sender
+def message_of(row: OutboxMail, sender: str) -> MIMEMultipart:
+    """Plain text and HTML. The subject and the sender's name are RFC 2047 words made by
+    email.header.Header: the newer EmailMessage folder drops the space where it splits a long
+    Vietnamese subject ("Sắp đếnhạn"), Header keeps it inside the encoded words."""
+    message = MIMEMultipart("alternative")
+    name, address = parseaddr(sender)
+    message["From"] = formataddr((name, address), charset="utf-8") if name else address
     message["To"] = row.to_addr
-    message["Subject"] = row.subject
+    message["Subject"] = Header(row.subject, "utf-8")
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}")
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    message.attach(MIMEText(row.body_text, "plain", "utf-8"))
+    message.attach(MIMEText(row.body_html, "html", "utf-8"))
     return message
 
 
