@@ -74,10 +74,13 @@ def queue_notification(users: list[User], kind: str, text: str, link: str | None
     if kind not in MAIL_KINDS:
         return
     label = KINDS.get(kind, kind)
+    # One query for everyone told (a publication tells every unit's users at once).
+    chosen = dict(db.session.execute(select(MailPreference.user_id, MailPreference.mode).where(
+        MailPreference.kind == kind, MailPreference.user_id.in_([u.id for u in users]))).all())
     for user in users:
         if not user.active or not user.email or user.province_id is None:
             continue  # a superadmin has no province and no bell
-        mode = modes_of(user.id).get(kind, "now")
+        mode = chosen.get(user.id, "now")
         if mode == "off":
             continue
         unit = _unit_named(link, user)
