@@ -191,3 +191,36 @@ def test_each_user_chooses_per_kind_now_digest_or_off(app):
     tell(app, "unit_user", "Đã công bố", kind="published")  # now
     assert [(k, s) for _t, k, s, _a, _e in outbox(app)] == [("returned", "held"),
                                                             ("published", "pending")]
+
+
+def test_appraised_then_one_indicator_reopened_each_mail_the_unit_with_their_own_kind(app):
+    from tests.test_appraisal import agree, leaves
+    submitted(app)
+    appraiser = signed_in(app, "appraiser")
+    for row in leaves(app):
+        agree(appraiser, row.code)
+    signed_in(app, "province_admin").post(f"{REVIEW}/1.2/reopen",
+                                          data={"reason": "Đơn vị có quyết định mới"})
+    with Server() as server:
+        point_at(app, server.port)
+        mail_send(app)
+    mails = {str(make_header(decode_header(m["Subject"]))): m.get_body(("plain",)).get_content()
+             for m in server.inbox.to(UNIT_USER)}
+    [appraised] = [body for subject, body in mails.items() if "Đã thẩm định" in subject]
+    [reopened] = [body for subject, body in mails.items() if "Mở lại chỉ tiêu" in subject]
+    assert "đã được thẩm định xong" in appraised and LINK in appraised
+    assert "Chỉ tiêu 1.2" in reopened and "Đơn vị có quyết định mới" in reopened
+    assert LINK + "#row-1.2" in reopened
+
+
+def test_a_resubmission_mails_the_appraisers_with_the_review_page(app):
+    unit = returned_with_question(app)
+    unit.post(f"{FORM}/rows/2.1/reply", data={"reply": "Đã bổ sung Kế hoạch số 12/KH"})
+    assert unit.post(f"{FORM}/resubmit").status_code == 302
+    with Server() as server:
+        point_at(app, server.port)
+        mail_send(app)
+    [message] = server.inbox.to(demo("appraiser", "dienbien"))
+    assert "Đã nộp lại" in str(make_header(decode_header(message["Subject"])))
+    body = message.get_body(("plain",)).get_content()
+    assert "đã giải trình và nộp lại" in body and "http://127.0.0.1:5000" + REVIEW in body
