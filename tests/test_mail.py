@@ -47,7 +47,7 @@ def test_returned_assessment_arrives_in_vietnamese_with_the_questions_and_the_li
         assert "sent 1, failed 0" in mail_send(app)
         assert "sent 0, failed 0" in mail_send(app)  # nothing twice
     [raw] = server.inbox.raw_to(UNIT_USER)
-    subject_line = re.search(rb"^Subject: (.*(?:\r?\n[ \t].*)*)", raw, re.M).group(1).decode()
+    subject_line = re.search(rb"^Subject: (.*(?:\r?\n[ \t].*)*)", raw, re.MULTILINE).group(1).decode()
     assert subject_line.startswith("=?utf-8?")  # RFC 2047: the header itself is ASCII
     [message] = server.inbox.to(UNIT_USER)
     subject = str(make_header(decode_header(message["Subject"])))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.header import Header
@@ -193,7 +192,8 @@ def send_pending(now: datetime | None = None, limit: int = BATCH) -> Outcome:
             except (TemporaryFailure, smtplib.SMTPException) as exc:
                 error = exc
                 if isinstance(exc, TemporaryFailure):
-                    smtp = _close(smtp)  # a fresh connection for the next one
+                    _close(smtp)
+                    smtp = None  # a fresh connection for the next one
             _record(row_id, now, error, outcome)
         _close(smtp)
 
@@ -202,6 +202,5 @@ def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         try:
             smtp.quit()
-        except (OSError, smtplib.SMTPException, socket.timeout):
-            pass
-    return None
+        except (OSError, smtplib.SMTPException):
+            pass  # closing a connection that already failed: nothing to keep
