@@ -32,6 +32,15 @@ class Defaults:
     # (with If-None-Match). A figure never moves once published; only a new publication or a
     # withdrawal changes a page, and that shows within this many seconds.
     PUBLIC_MAX_AGE = 30
+    # E-mail. No server: mail waits in the outbox (the admin's outbox page says so).
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False  # STARTTLS after connecting (port 587)
+    MAIL_SENDER = "Chỉ số <chiso@localhost>"
+    # Links in e-mail are absolute: the address officials open the site at.
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 def finish(app):

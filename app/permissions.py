@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
                          frozenset({PA, AP})),
     "results.view": ("Xem kết quả đã công bố và bảng điều khiển", frozenset({SA, PA, AP, UU, VW})),
     "results.compare": ("So sánh các tỉnh theo trụ cột chung", frozenset({SA})),
+    "mail.outbox": ("Xem hộp thư đi của tỉnh (chờ gửi, đã gửi, lỗi)", frozenset({PA})),
 }
 
 

@@ -270,7 +270,7 @@ def test_reopening_one_indicator_shows_what_changed(app):
     admin.post(f"{REVIEW}/1.2/reopen", data={"reason": "Đơn vị có quyết định mới"})
     assert state(app) == "returned"
     assert answer(app, "1.2").reopen_reason == "Đơn vị có quyết định mới"
-    assert any("1.2" in text for text in notices(app, "unit_user", "returned"))
+    assert any("1.2" in text for text in notices(app, "unit_user", "reopened"))
 
     edited = save(unit, "1.2", self_score="5", no_evidence_reason="Đang chờ văn bản")
     assert edited.status_code == 200

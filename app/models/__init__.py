@@ -3,6 +3,7 @@ from app.models.assessment import Answer, Assessment
 from app.models.audit import AuditEvent
 from app.models.evidence import Evidence, EvidenceLink
 from app.models.login_attempt import LoginAttempt
+from app.models.mail import MailPreference, OutboxMail, PasswordReset
 from app.models.period import Period
 from app.models.province import Province, ProvincePlugin
 from app.models.unit import Unit
@@ -11,5 +12,5 @@ from app.models.user import User
 from app.models.workflow import ApiToken, AppraiserScope, Notification, Publication, Question
 
 __all__ = ["Answer", "ApiToken", "AppraiserScope", "Assessment", "AuditEvent", "Evidence",
-           "EvidenceLink", "LoginAttempt", "MonthlyReport", "Notification", "OfficeAssignment", "Participation",
-           "Period", "Province", "ProvincePlugin", "Publication", "Question", "Unit", "User"]
+           "EvidenceLink", "LoginAttempt", "MailPreference", "MonthlyReport", "Notification", "OfficeAssignment", "OutboxMail", "Participation",
+           "PasswordReset", "Period", "Province", "ProvincePlugin", "Publication", "Question", "Unit", "User"]

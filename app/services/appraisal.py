@@ -347,7 +347,9 @@ def return_to_unit(assessment: Assessment, user) -> list[Question]:
     due = ("hạn trả lời " if len(dates) == 1 else "hạn trả lời sớm nhất ") + f"{dates[0]:%d/%m/%Y}"
     notify(unit_users(assessment.unit_id), "returned",
            f"Hồ sơ của {_title(assessment)} được trả lại để giải trình chỉ tiêu {codes}; {due}.",
-           form_path(assessment))
+           form_path(assessment),
+           details=[f"Chỉ tiêu {q.code} (hạn trả lời {q.answer_by:%d/%m/%Y}): {q.text}"
+                    for q in questions])
     db.session.commit()
     return questions
 
@@ -415,7 +417,7 @@ def reopen(assessment: Assessment, code: str, form, user) -> Answer:
     assessment.state = "returned"
     audit.record("answer.reopen", assessment=assessment, field="state", old="appraised",
                  new="returned", reason=f"Mở lại chỉ tiêu {code}: {reason}", user=user)
-    notify(unit_users(assessment.unit_id), "returned",
+    notify(unit_users(assessment.unit_id), "reopened",
            f"Chỉ tiêu {code} trong hồ sơ của {_title(assessment)} được mở lại để sửa: {reason}",
            form_path(assessment) + f"#row-{code}")
     _commit(f"Chỉ tiêu {code}")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, User
+from app.services.outbox import queue_notification
 
 KINDS = {
     "returned": "Trả lại để giải trình",
@@ -14,14 +15,20 @@ KINDS = {
     "published": "Đã công bố kết quả",
     "unpublished": "Hủy công bố kết quả",
     "deadline": "Sắp đến hạn",
+    "overdue": "Đã quá hạn nộp",
+    "reopened": "Mở lại chỉ tiêu để sửa",
 }
 
 
-def notify(users, kind: str, text: str, link: str | None = None) -> None:
-    """Queue one notification per user (objects or ids); the caller commits."""
+def notify(users, kind: str, text: str, link: str | None = None,
+           details: list[str] | None = None) -> None:
+    """Queue one notification per user (objects or ids), and its e-mail in the outbox; the
+    caller commits both in one transaction. ``details``: extra lines for the e-mail only."""
+    users = [db.session.get(User, user) if isinstance(user, int) else user for user in users]
+    users = [user for user in users if user is not None]
     for user in users:
-        user_id = user if isinstance(user, int) else user.id
-        db.session.add(Notification(user_id=user_id, kind=kind, text=text, link=link))
+        db.session.add(Notification(user_id=user.id, kind=kind, text=text, link=link))
+    queue_notification(users, kind, text, link, details)
 
 
 def unit_users(*unit_ids: int) -> list[User]:

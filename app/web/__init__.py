@@ -33,11 +33,12 @@ def registry():
 def init_app(app) -> None:
     from app import api
     from app.web import (account, admin, appraisal, auth, catalogue, communes, dashboards,
-                         entry, evidence, exports, health, home, notifications, offices, periods,
-                         public, rankings, reopen, units, user_import, users)
+                         entry, evidence, exports, health, home, mail, notifications, offices,
+                         password_reset, periods, public, rankings, reopen, units, user_import,
+                         users)
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
-                   account, api, dashboards, public, health, exports):
+                   account, api, dashboards, public, health, exports, mail, password_reset):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 
