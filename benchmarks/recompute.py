@@ -81,8 +81,8 @@ def scores_leaf_by_leaf(registry, period_ids: list[int]) -> int:
     by_scheme, unit_types = load_answers(period_ids)
     ranked = 0
     for scheme_code, answers in by_scheme.items():
-        totals = recompute(registry.schemes[scheme_code], answers, unit_types,
-                           registry.scoring_methods)
+        totals = recompute(registry.schemes[scheme_code], answers, registry.scoring_methods,
+                           unit_types)
         groups: dict[str, dict] = {}
         for assessment_id, unit_totals in totals.items():
             groups.setdefault(family(unit_types[assessment_id]), {})[assessment_id] = unit_totals

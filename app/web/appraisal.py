@@ -203,6 +203,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         "can_reopen": can(current_user, "appraisal.review") and (allowed or not appraiser)
         and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
         "events": ap.history(found, row.code),
+        "unit_score": ap.unit_scores(found).get(row.code),
         "errors": errors or {}, "typed": typed or {}, "saved": saved,
         "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
     }
