@@ -159,3 +159,23 @@ def test_a_method_without_sql_ranks_in_python_with_the_same_numbers(app, as_user
     assert totals == [(p.unit.code, p.totals.total, p.rank)
                       for g in in_python.groups for p in g.places]
     assert ("dienbien.so-tttt", 28, 1) in totals  # 10 + 18
+
+
+def test_demo_data_types_no_score_a_method_gives(app):
+    """The demo's units type a score only where a person judges: Thành phố Điện Biên Phủ's
+    «Không» on 1.1 is worth 0 points, not a typed 2,95."""
+    from app.scoring import propose
+    from app.services.assessments import to_entry
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    registry = app.extensions["chiso"]
+    with app.app_context(), tenancy.unscoped():
+        found = db.session.execute(
+            select(Answer, Assessment.scheme_code, Unit.type)
+            .join(Assessment, Answer.assessment_id == Assessment.id)
+            .join(Unit, Assessment.unit_id == Unit.id)
+            .where(Answer.self_score.is_not(None))).all()
+        typed_over_a_proposal = [
+            (scheme_code, answer.code) for answer, scheme_code, unit_type in found
+            if propose(registry.schemes[scheme_code].by_code[answer.code], to_entry(answer),
+                       registry.scoring_methods, unit_type=unit_type) is not None]
+    assert found and typed_over_a_proposal == []
