@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
+from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
 
 from app import create_app, hookimpl, tenancy
 from app.extensions import db
-from app.models import Answer, Assessment, Period, Unit
+from app.models import Answer, Assessment, AuditEvent, Period, Unit
 from app.plugins import PluginInfo
 from app.scoring.methods import ScoringMethod
 from app.services import rankings
@@ -179,3 +180,62 @@ def test_demo_data_types_no_score_a_method_gives(app):
             if propose(registry.schemes[scheme_code].by_code[answer.code], to_entry(answer),
                        registry.scoring_methods, unit_type=unit_type) is not None]
     assert found and typed_over_a_proposal == []
+
+
+# -- the repair of stored self-scores (migration h12a_01) --------------------------------------
+def _saved(assessment, user_id, at, code, **fields):
+    """An answer's fields written as the old form's save audited them, all at one moment."""
+    from app.models import AuditEvent
+    return [AuditEvent(action="answer.save", assessment_id=assessment.id, code=code, field=name,
+                       new=new, user_id=user_id, at=at, province_id=assessment.province_id)
+            for name, new in fields.items()]
+
+
+def test_the_migration_clears_untyped_self_scores_and_keeps_typed_ones(app):
+    from flask_migrate import downgrade, upgrade
+
+    from app.models import User
+    with app.app_context():
+        downgrade(revision="5c1e7a0b9d23")
+        with tenancy.scoped(province_id(app, "dienbien")):
+            period = db.session.scalar(select(Period).where(
+                Period.scheme_code == "dienbien-so-2022"))
+            unit = db.session.scalar(select(Unit).where(Unit.code == "dienbien.so-tttt"))
+            user = db.session.scalar(select(User).where(User.email == demo("unit_user",
+                                                                           "dienbien")))
+            found = Assessment(scheme_code="dienbien-so-2022", scheme_version=1,
+                               period_id=period.id, unit_id=unit.id, state="draft")
+            db.session.add(found)
+            db.session.flush()
+            t0, t1 = datetime(2022, 11, 1, 8), datetime(2022, 11, 1, 9)
+            db.session.add_all([
+                # «Có» with an empty box (10 proposed and stored), later «Không» (kept 10)
+                Answer(assessment=found, code="1.1", value=0, self_score=10),
+                *_saved(found, user.id, t0, "1.1", value="1", self_score="10"),
+                *_saved(found, user.id, t1, "1.1", value="0"),
+                # 45/50 with an empty box (18 stored), later 45/100
+                Answer(assessment=found, code="3.1", numerator=45, denominator=100,
+                       self_score=18),
+                *_saved(found, user.id, t0, "3.1", numerator="45", denominator="50",
+                        self_score="18"),
+                *_saved(found, user.id, t1, "3.1", denominator="100"),
+                # typed by the unit: a score of its own with the value, and a score alone
+                Answer(assessment=found, code="1.3", value=1, self_score=7),
+                *_saved(found, user.id, t0, "1.3", value="1", self_score="7"),
+                Answer(assessment=found, code="1.2", self_score=D("12.5")),
+                *_saved(found, user.id, t0, "1.2", self_score="12.5"),
+            ])
+            db.session.commit()
+        upgrade()
+        with tenancy.scoped(province_id(app, "dienbien")):
+            scores = dict(db.session.execute(select(Answer.code, Answer.self_score)).all())
+            repairs = db.session.scalars(select(AuditEvent.code).where(
+                AuditEvent.action == "answer.repair")).all()
+        assert scores == {"1.1": None, "3.1": None, "1.3": 7, "1.2": D("12.5")}
+        assert sorted(repairs) == ["1.1", "3.1"]
+        downgrade(revision="5c1e7a0b9d23")
+        with tenancy.scoped(province_id(app, "dienbien")):
+            scores = dict(db.session.execute(select(Answer.code, Answer.self_score)).all())
+        assert scores == {"1.1": 10, "3.1": 18, "1.3": 7, "1.2": D("12.5")}
+        upgrade()
+        db.session.remove()
