@@ -239,3 +239,39 @@ def test_the_migration_clears_untyped_self_scores_and_keeps_typed_ones(app):
         assert scores == {"1.1": 10, "3.1": 18, "1.3": 7, "1.2": D("12.5")}
         upgrade()
         db.session.remove()
+
+
+# -- precision and the decision's note ---------------------------------------------------------
+YEN_DINH_2022 = "/assessments/thanhhoa-huyen-2022/2022/394"
+RANKING_2022 = "/rankings/thanhhoa-huyen-2022/2022"
+
+
+def test_yen_dinh_s_form_shows_points_to_three_decimals_and_labels_its_totals(as_user):
+    html = as_user("province_admin", "thanhhoa").get(YEN_DINH_2022).get_data(as_text=True)
+    assert "891,195 / 1.000" in html  # seed 004: 891.195, not 891,2
+    assert "83,125 / 100 điểm" in html  # main index 1: 83.125, not 83,12
+    assert "Tổng điểm thẩm định</span><b>891,195 / 1.000</b>" in html  # labelled as what it is
+    assert "Tổng điểm tự chấm" not in html  # a decision's result: no scores of the unit's own
+
+
+def test_ranking_files_carry_the_decision_s_note(as_user):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    client = as_user("province_admin", "thanhhoa")
+    book = load_workbook(io.BytesIO(client.get(f"{RANKING_2022}/ranking.xlsx").data))
+    cells = [c.value for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert "5*" in cells
+    assert any("* Hạng theo Quyết định số 2148 ngày 20/6/2023" in str(c) for c in cells)
+    assert not any(str(c).startswith("Đã công bố ngày") or "· Đã công bố ngày" in str(c)
+                   for c in cells)  # the date the demo was imported is no publication date
+    assert any("Đã công bố theo Quyết định số 2148 ngày 20/6/2023" in str(c) for c in cells)
+    lines = list(csv.reader(io.StringIO(
+        client.get(f"{RANKING_2022}/ranking.csv").data.decode("utf-8-sig"))))
+    assert any(line[1:3] == ["5*", "394"] for line in lines if len(line) > 2)
+    assert any("* Hạng theo Quyết định số 2148 ngày 20/6/2023" in " ".join(line)
+               for line in lines)
+    sheet = load_workbook(io.BytesIO(client.get(f"{RANKING_2022}/scoresheet.xlsx").data)).active
+    cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "5*" in cells and any("Quyết định số 2148" in str(c) for c in cells)
