@@ -74,7 +74,8 @@ def number_text(value: float | None) -> str:
     if value is None:
         return "—"
     # up to three decimals, as points have them (891,195)
-    return f"{value:,.3f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",").replace(" ", ".")
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _config(**options) -> dict:

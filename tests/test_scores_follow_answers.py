@@ -88,6 +88,11 @@ def test_the_appraiser_agrees_with_the_current_proposal(app):
     agreed = appraiser.post(f"{REVIEW}/3.1", data={"agree": "1"}, headers=HX)
     assert agreed.status_code == 200
     assert answer(app, "3.1").appraised_score == 9
+    admin = app.test_client()
+    login(admin, demo("province_admin", "dienbien"))
+    summary = admin.get(FORM).get_data(as_text=True)
+    assert "Tổng điểm tự chấm</span><b>9 / 500</b>" in summary
+    assert "Tổng điểm thẩm định</span><b>9 / 500</b>" in summary  # appraisal has started
 
 
 # -- a plugin's own method counts everywhere ---------------------------------------------------

@@ -260,7 +260,8 @@ def _score_form(item: dict) -> dict:
             "comment": item.get("comment") or ""}
 
 
-def _appraisal_problems(scheme, row, answer, scope, code, item, unit_score=None) -> dict[str, str]:
+def _appraisal_problems(scheme, row, answer, scope, code, item,
+                        unit_score=None) -> dict[str, str]:
     if row is None:
         return {"_": _unknown(scheme, code)}
     if not appraisal.in_scope(scope, scheme, code):

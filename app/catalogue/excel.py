@@ -15,8 +15,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from app.catalogue.model import UNIT_TYPES, Row, Scheme
-from app.scoring.core import CORE
 from app.periods import TYPE_LABELS
+from app.scoring.core import CORE
 
 TITLE_ROW, SOURCE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1

@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from app.catalogue.model import INPUTS, KINDS, PILLARS, UNIT_TYPES, Row, Scheme
+from app.periods import PERIOD_TYPES
 from app.scoring.core import CORE
 from app.scoring.methods import ScoringMethod
-from app.periods import PERIOD_TYPES
 
 ROW_KEYS = {
     "code", "parent", "title", "source_title", "max_points", "method", "method_note", "period",
@@ -22,7 +22,8 @@ class CatalogueError(ValueError):
     """A catalogue file that does not validate; the message names the file and the row."""
 
 
-def load_scheme(path: str | Path, plugin: str, methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
+def load_scheme(path: str | Path, plugin: str,
+                methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
     """Load and validate one scheme file; ``methods`` are the scoring methods its rows may name
     (the registry's; the core's alone without it)."""
     path = Path(path)

@@ -28,8 +28,8 @@ from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
 from app.services import assessments as svc
 from app.services import audit
-from app.services.user_import import fold
 from app.services.numbers import parse_number
+from app.services.user_import import fold
 
 MAX_LINES = 2000  # a scheme has a few hundred rows at most; blank formatted rows can run on
 MAX_COLUMNS = 40
