@@ -280,3 +280,16 @@ def test_ranking_files_carry_the_decision_s_note(as_user):
     sheet = load_workbook(io.BytesIO(client.get(f"{RANKING_2022}/scoresheet.xlsx").data)).active
     cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "5*" in cells and any("Quyết định số 2148" in str(c) for c in cells)
+
+
+def test_the_appraisal_overview_lists_the_unit_s_current_scores(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    save(client, "3.1", numerator="45", denominator="100")
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        db.session.scalar(select(Assessment)).state = "submitted"
+        db.session.commit()
+    appraiser = app.test_client()
+    login(appraiser, demo("appraiser", "dienbien"))
+    html = appraiser.get(REVIEW).get_data(as_text=True)
+    line = html[html.index('<td class="code">3.1</td>'):][:600]
+    assert re.findall(r'<td class="num">([^<]*)</td>', line)[:2] == ["20", "9"]

@@ -154,7 +154,7 @@ def unit_scores(assessment: Assessment) -> dict[str, Decimal | None]:
 
     from app.services.rankings import unit_totals
     registry = current_app.extensions["chiso"]
-    scheme = registry.schemes.get(assessment.scheme_code)
+    scheme = registry.schemes.get(assessment.scheme_code) if assessment is not None else None
     if scheme is None:
         return {}
     totals = unit_totals(registry, scheme, assessment.period, assessment)

@@ -139,6 +139,7 @@ def assessment(scheme_code, period_code, unit_code):
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
                   assessment=found, rows=rows, statuses=row_statuses, scope=scope,
                   answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
+                  unit_scores=ap.unit_scores(found),
                   questions=questions, drafts=drafts, next_todo=next_todo,
                   base=_base(scheme, period, unit), STATUS_LABELS=ap.STATUS_LABELS,
                   in_scope=lambda code: ap.in_scope(scope, scheme, code))
