@@ -73,7 +73,9 @@ def axis_number(value: float) -> str:
 def number_text(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",").replace(" ", ".")
+    # up to three decimals, as points have them (891,195)
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _config(**options) -> dict:

@@ -348,8 +348,40 @@ def _state_heading(ranking) -> list[str]:
 
 def _status(ranking) -> str:
     if ranking.published:
+        decisions = _decisions(ranking)
+        ranked = [p for g in ranking.groups for p in g.places if p.rank is not None]
+        if decisions and all(p.official for p in ranked):
+            # Imported from a decision: the platform's publication date is only the import's.
+            return f"Đã công bố theo {'; '.join(decisions)} (trước khi dùng nền tảng)"
         return f"Đã công bố ngày {ranking.publication.published_at:%d/%m/%Y}"
     return "Chưa công bố: bản xem trước, có thể còn thay đổi"
+
+
+def _decisions(ranking) -> list[str]:
+    """The decisions whose ranks the ranking shows (results published before the platform)."""
+    return sorted({p.official for g in ranking.groups for p in g.places if p.official})
+
+
+def _rank(place):
+    """The rank as the ranking page shows it: «5*» where a decision published it."""
+    if place.rank is not None and place.official:
+        return f"{place.rank}*"
+    return place.rank
+
+
+def _official_note(ranking) -> str | None:
+    """The footnote of the ranking page (dashboards/_macros.html official_note)."""
+    decisions = _decisions(ranking)
+    if not decisions:
+        return None
+    return (f"* Hạng theo {'; '.join(decisions)}: kết quả công bố trước khi dùng nền tảng, "
+            "xếp trong cả nhóm.")
+
+
+def _note_line(sheet, line: int, ranking) -> None:
+    note = _official_note(ranking)
+    if note:
+        sheet.cell(line + 1, 1, note).font = Font(italic=True)
 
 
 def ranking_heading(ranking) -> Heading:
@@ -381,6 +413,7 @@ def scoresheet_workbook(ranking) -> bytes:
     sheet.cell(line + 1, 1, f"{NOT_ASSESSED_SHORT}: không đánh giá, không tính vào điểm tối đa "
                             "của đơn vị. Điểm của chỉ tiêu: điểm thẩm định nếu có, không thì điểm "
                             "tự chấm, không thì điểm tính theo phương pháp chấm.")
+    _note_line(sheet, line + 1, ranking)
     page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", f"D{HEADER_ROW + 3}")
     return _save(book)
 
@@ -414,7 +447,7 @@ def _scoresheet_header(sheet, scheme, columns, letter, extra, total_col) -> None
 
 
 def _scoresheet_line(sheet, line: int, ranking, place, columns, letter, total_col) -> None:
-    values = [place.rank, place.unit.code, place.unit.name]
+    values = [_rank(place), place.unit.code, place.unit.name]
     for kind, row in columns:
         if kind == "leaf":
             values.append(_leaf_score(place, row.code))
@@ -451,7 +484,7 @@ def ranking_workbook(ranking) -> bytes:
         _group_line(sheet, line, group.label, len(headings))
         line += 1
         for place in group.places:
-            values = [place.rank, place.unit.code, place.unit.name, number(place.totals.total),
+            values = [_rank(place), place.unit.code, place.unit.name, number(place.totals.total),
                       number(place.totals.max),
                       f"=ROUND(D{line}/E{line}*100,2)" if place.totals.max else None,
                       place.change]
@@ -461,6 +494,7 @@ def ranking_workbook(ranking) -> bytes:
                 sheet.cell(line, column, value).border = GRID
             sheet.cell(line, 3).alignment = WRAP
             line += 1
+    _note_line(sheet, line, ranking)
     page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"D{FIRST_ROW}")
     return _save(book)
 
@@ -472,10 +506,16 @@ def ranking_csv(ranking) -> str:
     lines = []
     for group in ranking.groups:
         for place in group.places:
-            line = [group.label, place.rank, place.unit.code, place.unit.name,
+            line = [group.label, _rank(place), place.unit.code, place.unit.name,
                     place.totals.total, place.totals.max, place.totals.percent, place.change]
             lines.append(line + ([] if ranking.published else [place.assessment.state_label]))
-    return _csv(header, lines)
+    return _csv(header, lines + _csv_note(ranking))
+
+
+def _csv_note(ranking) -> list[list]:
+    """The status and the decision's footnote under the table (a CSV has no title rows)."""
+    note = _official_note(ranking)
+    return [[], [_status(ranking)], [note]] if note else []
 
 
 def scoresheet_csv(ranking) -> str:
@@ -486,13 +526,13 @@ def scoresheet_csv(ranking) -> str:
     lines = []
     for group in ranking.groups:
         for place in group.places:
-            line = [group.label, place.rank, place.unit.code, place.unit.name]
+            line = [group.label, _rank(place), place.unit.code, place.unit.name]
             for kind, row in columns:
                 line.append(_leaf_score(place, row.code) if kind == "leaf"
                             else place.totals.main.get(row.code, (None, None))[0])
             line += [place.totals.total, place.totals.max, place.totals.percent]
             lines.append(line + ([] if ranking.published else [place.assessment.state_label]))
-    return _csv(header, lines)
+    return _csv(header, lines + _csv_note(ranking))
 
 
 def _csv(header: list[str], lines: list[list]) -> str:

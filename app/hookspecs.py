@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from app.calendar import Calendar
     from app.catalogue.model import Scheme
     from app.plugins import PluginInfo
+    from app.scoring.methods import ScoringMethod
 
 PROJECT = "chiso"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -56,5 +56,5 @@ def chiso_demo() -> dict:
 
 
 @hookspec
-def chiso_scoring_methods() -> dict[str, Callable]:
-    """Scoring methods of the plugin's own, for catalogue rows whose `method` names them: {name: fn(row, entry) -> Decimal | None}, given the catalogue Row and the unit's app.scoring.Entry; None means no score can be proposed, and the core keeps a result within 0..max. Called once at start-up; a name the core already has (ratio, boolean, relative, inverse, manual, target, monitor) or another plugin already gave makes this plugin broken."""
+def chiso_scoring_methods() -> list[ScoringMethod]:
+    """Scoring methods, for catalogue rows whose `method` names them: a list of app.scoring.methods.ScoringMethod(name, label, input, propose, group=None, sql=None). `label` is the Vietnamese name the form and the catalogue show; `input` the input a row of the method takes by default (docs/catalogue-format.md); `propose(row, entry, context)` gets the catalogue Row, the unit's app.scoring.Entry and a Context (`best`: the group's highest or lowest value when `group` is "highest" or "lowest"; `unit_type`) and answers a score or None (none can be proposed; the core keeps it within 0..max, three decimals); `sql(value, top, high, low)`, optional, is the same rule as a SQL expression, and a scheme whose methods all have one is added up by the database. The core's seven (ratio, boolean, relative, inverse, manual, target, monitor) are registered through this hook too, by the built-in plugin app.scoring.core. Called once at start-up; an unsound method, or a name the core or another plugin already gave, makes this plugin broken."""

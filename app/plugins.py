@@ -8,7 +8,6 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
@@ -16,7 +15,9 @@ import pluggy
 
 from app import hookspecs
 from app.catalogue.loader import CatalogueError, load_scheme
-from app.catalogue.model import METHODS, Scheme
+from app.catalogue.model import Scheme
+from app.scoring import core
+from app.scoring.methods import ScoringMethod, check
 
 ENTRY_POINT_GROUP = "chiso.plugins"
 log = logging.getLogger(__name__)
@@ -54,7 +55,11 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
         self.schemes: dict[str, Scheme] = {}
-        self.scoring_methods: dict[str, Callable] = {}  # plugins' own methods, by name
+        # Every scoring method by name: the core's, registered first by the built-in default
+        # plugin through the same hook as a province's, then each working plugin's own.
+        self.scoring_methods: dict[str, ScoringMethod] = {}
+        self.pm.register(core, name=core.NAME)
+        self.scoring_methods.update(self._scoring_methods(core.NAME))
 
     # -- discovery -------------------------------------------------------------------------
     def discover(self, extra: list | None = None) -> Registry:
@@ -81,7 +86,7 @@ class Registry:
                 raise ValueError(f"mã plugin «{record.info.code}» đã có plugin khác dùng")
             methods = self._scoring_methods(name)
             # a plugin's catalogues may use the core's methods and its own
-            schemes = [load_scheme(path, record.info.code, extra_methods=set(methods))
+            schemes = [load_scheme(path, record.info.code, {**self.scoring_methods, **methods})
                        for path in self._call_one(name, "chiso_schemes") or []]
             for scheme in schemes:
                 if scheme.code in self.schemes:
@@ -97,19 +102,27 @@ class Registry:
         self.scoring_methods.update(methods)
         self.records[name] = record
 
-    def _scoring_methods(self, name: str) -> dict[str, Callable]:
-        """The plugin's own scoring methods, refused when a name is taken."""
-        methods = self._call_one(name, "chiso_scoring_methods") or {}
-        if not isinstance(methods, dict):
-            raise TypeError("chiso_scoring_methods phải trả về dict {tên: hàm}")
-        for method, function in methods.items():
-            if not isinstance(method, str) or not callable(function):
-                raise TypeError(f"phương pháp chấm «{method}» phải là tên (str) gắn với một hàm")
-            if method in METHODS:
-                raise ValueError(f"phương pháp chấm «{method}» trùng phương pháp có sẵn")
-            if method in self.scoring_methods:
-                raise ValueError(f"phương pháp chấm «{method}» đã có plugin khác khai báo")
-        return dict(methods)
+    def _scoring_methods(self, name: str) -> dict[str, ScoringMethod]:
+        """The plugin's scoring methods, checked; refused when one is unsound or its name taken."""
+        answer = self._call_one(name, "chiso_scoring_methods") or []
+        if not isinstance(answer, (list, tuple)):
+            raise TypeError("chiso_scoring_methods phải trả về danh sách ScoringMethod")
+        methods: dict[str, ScoringMethod] = {}
+        for method in answer:
+            problem = check(method)
+            if problem:
+                raise TypeError(problem)
+            if method.name in self.scoring_methods and method.name in core.CORE:
+                raise ValueError(f"phương pháp chấm «{method.name}» trùng phương pháp có sẵn")
+            if method.name in self.scoring_methods or method.name in methods:
+                raise ValueError(f"phương pháp chấm «{method.name}» đã có plugin khác khai báo")
+            methods[method.name] = method
+        return methods
+
+    @property
+    def method_labels(self) -> dict[str, str]:
+        """Name → Vietnamese label of every method, for pages and files."""
+        return {name: method.label for name, method in self.scoring_methods.items()}
 
     def _call_one(self, name: str, hook: str, **kwargs):
         """Call one plugin's implementation of a registration hook (None if it has none)."""

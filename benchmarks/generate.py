@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, text
 
-from app import scoring
 from app.extensions import db
 from app.models import (Answer, Assessment, Evidence, EvidenceLink, Period, Province,
                         ProvincePlugin, Unit, User)
@@ -221,8 +220,7 @@ def _answer_values(row, rng) -> dict:
     elif row.method == "manual":
         values["self_score"] = Decimal(rng.randint(0, int(row.max_points) * 4)) / 4
         return values
-    values["self_score"] = scoring.propose(row, scoring.Entry(
-        value=values["value"], numerator=values["numerator"], denominator=values["denominator"]))
+    # No self-score: the method's proposal is worked out from the value (never stored as typed).
     return values
 
 

@@ -67,7 +67,8 @@ def scores_and_ranking(registry, period_ids: list[int]) -> int:
         select(Period.id, Period.scheme_code).where(Period.id.in_(period_ids))).all())
     ranked = 0
     for period_id, unit_types in by_period.items():
-        totals = period_totals(registry.schemes[schemes[period_id]], period_id, list(unit_types))
+        totals = period_totals(registry.schemes[schemes[period_id]], period_id, list(unit_types),
+                               registry.scoring_methods)
         groups: dict[str, dict] = {}
         for assessment_id, unit_totals in totals.items():
             groups.setdefault(family(unit_types[assessment_id]), {})[assessment_id] = unit_totals
@@ -81,8 +82,8 @@ def scores_leaf_by_leaf(registry, period_ids: list[int]) -> int:
     by_scheme, unit_types = load_answers(period_ids)
     ranked = 0
     for scheme_code, answers in by_scheme.items():
-        totals = recompute(registry.schemes[scheme_code], answers, unit_types,
-                           registry.scoring_methods)
+        totals = recompute(registry.schemes[scheme_code], answers, registry.scoring_methods,
+                           unit_types)
         groups: dict[str, dict] = {}
         for assessment_id, unit_totals in totals.items():
             groups.setdefault(family(unit_types[assessment_id]), {})[assessment_id] = unit_totals

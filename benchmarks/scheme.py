@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.catalogue.model import PILLARS, Row, Scheme, default_input
+from app.catalogue.model import PILLARS, Row, Scheme
+from app.scoring.core import CORE
 
 MAINS = 7
 LEAVES_PER_MAIN = 10
@@ -42,7 +43,7 @@ def build_scheme(province: str) -> Scheme:
             leaves.append(Row(
                 code=f"{m}.{k + 1}", title=f"Chỉ số thành phần {m}.{k + 1} ({method})",
                 parent=str(m), max_points=leaf_points(k), method=method,
-                measure="%" if method == "ratio" else None, input=default_input(method, None),
+                measure="%" if method == "ratio" else None, input=CORE[method].default_input(None),
                 pillar=pillars[m - 1], evidence_required=k in (0, 4), depth=1))
         main = Row(code=str(m), title=f"Chỉ số chính {m}: {PILLARS[pillars[m - 1]]}",
                    max_points=sum(r.max_points for r in leaves), method="manual",

@@ -176,7 +176,8 @@ def test_put_stores_numbers_and_answers_with_the_assessment(app, call):
     assert body["main"][0] == {"code": "1", "title": "Nhận thức số", "score": 22.5, "max": 50}
     rows = {i["code"]: i for i in body["indicators"]}
     assert rows["1.1"]["value"] is True and rows["1.1"]["version"] == 1
-    assert rows["3.1"]["value"] == 90 and rows["3.1"]["self_score"] == 18
+    assert rows["3.1"]["value"] == 90 and rows["3.1"]["self_score"] is None  # not typed
+    assert (rows["3.1"]["score"], rows["3.1"]["score_source"]) == (18, "computed")
     assert rows["1.2"]["score_source"] == "self" and rows["1.4"]["version"] is None
     assert put("GET", OWN).get_json() == body
 
@@ -268,7 +269,7 @@ def test_appraisal_publication_and_ranking_round_trip(app, call):
     assert "bắt buộc khi điểm thẩm định khác điểm tự chấm" in \
         no_comment.get_json()["errors"]["1.2"]["comment"]
     rows = unit("GET", OWN).get_json()["indicators"]
-    scores = {i["code"]: {"score": i["self_score"]} for i in rows}
+    scores = {i["code"]: {"score": i["score"]} for i in rows}
     scores["1.2"] = {"score": 0, "comment": "Không có biên bản họp"}
     appraised = appraiser("PUT", f"{OWN}/appraisal", json={"scores": scores})
     assert appraised.status_code == 200, appraised.get_json()
@@ -298,10 +299,10 @@ def test_a_conflict_in_an_appraisal_write_is_a_json_409_and_saves_nothing(app, c
     unit("POST", f"{OWN}/submit")
     score = appraisal._score
 
-    def conflict_on_second(assessment, row, form, user):
+    def conflict_on_second(assessment, row, form, user, own):
         if row.code == "1.2":
             raise appraisal.AppraisalError(f"Chỉ tiêu {row.code} vừa được người khác lưu.")
-        return score(assessment, row, form, user)
+        return score(assessment, row, form, user, own)
     monkeypatch.setattr(appraisal, "_score", conflict_on_second)
     answer = appraiser("PUT", f"{OWN}/appraisal",
                        json={"scores": {"1.1": {"score": 0, "comment": "Chưa có kế hoạch"},

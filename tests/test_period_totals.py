@@ -6,6 +6,7 @@ thousandth) for every unit of a province, scored both ways; run on SQLite and Po
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from decimal import Decimal as D
 
@@ -104,9 +105,10 @@ def test_database_totals_equal_the_python_scoring(app, province, scheme_code, pe
     by_unit = {a.id: a.unit.type for a in assessments}
     for unit_type in ("so", "huyen", "xa"):  # a department, a district, a commune's group
         with app.app_context(), tenancy.scoped(province_id(app, province)):
-            best = period_totals.group_best(scheme, period.id, unit_type)
+            best = period_totals.group_best(scheme, period.id, unit_type, registry.scoring_methods)
         members = [a_id for a_id, t in by_unit.items() if family(t) == family(unit_type)]
-        assert best == scoring.best_values(scheme, [entries[a_id] for a_id in members])
+        assert best == scoring.best_values(scheme, [entries[a_id] for a_id in members],
+                                           registry.scoring_methods)
     ranked = [(s.unit, s.rank) for s in rank(summed)]
     assert ranked == [(s.unit, s.rank) for s in rank(expected)]
     assert len({r for _, r in ranked}) > 50  # the data does separate the units
@@ -116,6 +118,7 @@ def test_plugin_methods_and_targets_are_scored_in_python(app):
     registry = app.extensions["chiso"]
     scheme = with_methods(registry.schemes["dienbien-so-2022"], {0: "target"})
     assert not period_totals.supports(scheme, registry.scoring_methods)
-    assert not period_totals.supports(registry.schemes["dienbien-so-2022"],
-                                      {"manual": lambda row, entry: None})
+    without_sql = {**registry.scoring_methods,
+                   "manual": dataclasses.replace(registry.scoring_methods["manual"], sql=None)}
+    assert not period_totals.supports(registry.schemes["dienbien-so-2022"], without_sql)
     assert not period_totals.supports(registry.schemes["yenbai-kpi-2022"], {})

@@ -109,9 +109,10 @@ def test_preview_shows_the_changes_and_confirm_stores_them_all_audited(app, as_u
     done = client.post(f"{IMPORT}/confirm", data=confirm_form(page))
     assert done.status_code == 302 and done.headers["Location"].endswith(FORM)
     assert answer(app, "1.2").self_score == 14
-    assert (answer(app, "1.3").value, answer(app, "1.3").self_score) == (1, 15)  # proposed
+    # the value only: its 15 points are worked out from it, never stored as typed
+    assert (answer(app, "1.3").value, answer(app, "1.3").self_score) == (1, None)
     three_two = answer(app, "3.2")
-    assert (three_two.numerator, three_two.denominator, three_two.self_score) == (30, 40, 15)
+    assert (three_two.numerator, three_two.denominator, three_two.self_score) == (30, 40, None)
     assert answer(app, "2.1").explanation == "Kế hoạch số 12/KH-STTTT"
     assert answer(app, "5.7").not_assessed_reason == "Không có kinh phí riêng"  # kept
     with app.app_context(), scoped(app):

@@ -236,8 +236,10 @@ def put_appraisal(scheme_code, period_code, unit_code):
     answers = svc.answers_by_code(assessment)
     scope = appraisal.scope_of(current_user, scheme.code)
     ready, errors = [], {}
+    own = appraisal.unit_scores(assessment)
     for code, item in items.items():
-        problems = _appraisal_problems(scheme, rows.get(code), answers.get(code), scope, code, item)
+        problems = _appraisal_problems(scheme, rows.get(code), answers.get(code), scope, code, item,
+                                       own.get(code))
         if problems:
             errors[code] = problems
         else:
@@ -259,7 +261,8 @@ def _score_form(item: dict) -> dict:
             "comment": item.get("comment") or ""}
 
 
-def _appraisal_problems(scheme, row, answer, scope, code, item) -> dict[str, str]:
+def _appraisal_problems(scheme, row, answer, scope, code, item,
+                        unit_score=None) -> dict[str, str]:
     if row is None:
         return {"_": _unknown(scheme, code)}
     if not appraisal.in_scope(scope, scheme, code):
@@ -278,7 +281,7 @@ def _appraisal_problems(scheme, row, answer, scope, code, item) -> dict[str, str
     if problems:
         return problems
     try:
-        appraisal.parse_score(row, answer, _score_form(item))
+        appraisal.parse_score(row, answer, _score_form(item), unit_score)
     except appraisal.InputErrors as exc:
         return dict(exc.errors)
     return {}

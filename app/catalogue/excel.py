@@ -14,8 +14,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from app.catalogue.model import METHOD_LABELS, UNIT_TYPES, Row, Scheme
+from app.catalogue.model import UNIT_TYPES, Row, Scheme
 from app.periods import TYPE_LABELS
+from app.scoring.core import CORE
 
 TITLE_ROW, SOURCE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -71,12 +72,14 @@ def format_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def scheme_workbook(scheme: Scheme) -> bytes:
-    """The scheme as .xlsx bytes: title, source, header, then one line per row in order."""
+def scheme_workbook(scheme: Scheme, method_labels: dict[str, str] | None = None) -> bytes:
+    """The scheme as .xlsx bytes: title, source, header, then one line per row in order.
+    ``method_labels``: the registry's (a plugin's own methods too); the core's without it."""
     book = Workbook()
     sheet = book.active
     sheet.title = scheme.code[:31]
-    columns = _columns(scheme)
+    labels = method_labels or {name: method.label for name, method in CORE.items()}
+    columns = _columns(scheme, labels)
     _write_heading(sheet, scheme, columns)
     line_of = _write_rows(sheet, scheme, columns)
     if scheme.kind == "points":
@@ -87,14 +90,14 @@ def scheme_workbook(scheme: Scheme) -> bytes:
     return buffer.getvalue()
 
 
-def _columns(scheme: Scheme) -> list[tuple[str, int, object]]:
+def _columns(scheme: Scheme, labels: dict[str, str]) -> list[tuple[str, int, object]]:
     """(heading, width, value of a row) for each column; the points column is filled apart."""
     noun = "Chỉ số" if scheme.kind == "points" else "Chỉ tiêu"  # the decision's own heading
     columns = [("STT/Mã", 10, lambda row: row.code), (noun, 60, lambda row: row.title)]
     if scheme.kind == "points":
         columns.append((POINTS_HEADING, 11, None))
     columns += [
-        ("Cách chấm", 22, lambda row: METHOD_LABELS[row.method] if row.is_leaf else None),
+        ("Cách chấm", 22, lambda row: labels.get(row.method, row.method) if row.is_leaf else None),
         ("Kỳ", 9, lambda row: TYPE_LABELS[row.period] if row.is_leaf else None),
         ("Đơn vị tính", 12, lambda row: row.measure),
         ("Cơ quan chủ trì", 28, lambda row: row.lead),

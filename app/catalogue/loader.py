@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
-from app.catalogue.model import (INPUTS, KINDS, METHODS, PILLARS, UNIT_TYPES, Row, Scheme,
-                                 default_input)
+from app.catalogue.model import INPUTS, KINDS, PILLARS, UNIT_TYPES, Row, Scheme
 from app.periods import PERIOD_TYPES
+from app.scoring.core import CORE
+from app.scoring.methods import ScoringMethod
 
 ROW_KEYS = {
     "code", "parent", "title", "source_title", "max_points", "method", "method_note", "period",
@@ -20,7 +22,10 @@ class CatalogueError(ValueError):
     """A catalogue file that does not validate; the message names the file and the row."""
 
 
-def load_scheme(path: str | Path, plugin: str, extra_methods: set[str] = frozenset()) -> Scheme:
+def load_scheme(path: str | Path, plugin: str,
+                methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
+    """Load and validate one scheme file; ``methods`` are the scoring methods its rows may name
+    (the registry's; the core's alone without it)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -36,7 +41,7 @@ def load_scheme(path: str | Path, plugin: str, extra_methods: set[str] = frozens
     for unit_type in head["unit_types"]:
         if unit_type not in UNIT_TYPES:
             fail(None, f"loại đơn vị «{unit_type}» không có")
-    methods = set(METHODS) | set(extra_methods)
+    methods = CORE if methods is None else methods
     rows = [_row(raw, head, fail, methods) for raw in data.get("row", [])]
     if not rows:
         fail(None, "không có dòng chỉ số nào")
@@ -74,7 +79,8 @@ def _row(raw: dict, head: dict, fail, methods) -> Row:
         code=code, title=" ".join(raw["title"].split()), parent=raw.get("parent"),
         source_title=raw.get("source_title"), max_points=_points(raw.get("max_points")),
         method=method, method_note=raw.get("method_note"), period=period, measure=measure,
-        input=raw.get("input", default_input(method, measure)), lead=raw.get("lead"),
+        input=raw.get("input", methods[method].default_input(measure) if method in methods
+                        else "number"), lead=raw.get("lead"),
         lead_unit=raw.get("lead_unit"), coordinating=list(raw.get("coordinating", [])),
         pillar=raw.get("pillar"),
         evidence_required=bool(raw.get("evidence_required", head.get("evidence_required", False))),

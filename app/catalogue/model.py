@@ -4,16 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-METHODS = ("ratio", "boolean", "relative", "inverse", "manual", "target", "monitor")
-METHOD_LABELS = {
-    "ratio": "Tỷ lệ × điểm tối đa",
-    "boolean": "Có / không",
-    "relative": "So với đơn vị cao nhất",
-    "inverse": "Càng thấp càng tốt",
-    "manual": "Chấm theo tài liệu kiểm chứng",
-    "target": "Đạt / chưa đạt chỉ tiêu",
-    "monitor": "Theo dõi (không chấm điểm)",
-}
+# Scoring methods are not listed here: they are objects in the plugin registry
+# (app.scoring.methods; the core's seven in app.scoring.core).
 INPUTS = ("score", "boolean", "percent", "number", "amount", "text", "fraction")
 PILLARS = {
     "nhan_thuc": "Nhận thức số",
@@ -35,18 +27,6 @@ UNIT_TYPES = {
     "thi_tran": "Thị trấn",
 }
 KINDS = ("points", "target", "monitor")
-
-
-def default_input(method: str, measure: str | None) -> str:
-    if method == "manual":
-        return "score"
-    if method == "boolean":
-        return "boolean"
-    if method == "ratio":
-        return "fraction"
-    if method in ("target", "monitor"):
-        return "percent" if measure == "%" else "number"
-    return "number"
 
 
 @dataclass

@@ -1,38 +1,27 @@
 """Scoring: pure functions from (catalogue, answers) to scores. No database, no Flask.
 
-A leaf's score is the appraised score where there is one, else the self-score, else the score
-its method proposes from the value. "Không đánh giá" leaves drop out of the maximum.
+A leaf's score is the appraised score where there is one, else the score the unit typed, else
+the score its method proposes from the value, worked out each time (a proposal is never stored
+as the unit's own). "Không đánh giá" leaves drop out of the maximum.
 
-The methods, with the catalogue's ``max_points`` as max:
-
-- ``ratio``: the value is a percentage (a fraction counts as numerator / denominator × 100);
-  score = value / 100 × max, so 45 of 50 computers on a 20-point row give 18.
-- ``boolean``: yes gives max, no gives 0.
-- ``relative``: value / best × max, best being the highest value of the same group of units in
-  the same period (``app.scoring.group``): 30 where the best district has 40 gives 7.5 of 10.
-- ``inverse`` (lower is better): best / value × max, best being the lowest non-zero value of
-  the group; zero earns max. 4 incidents where the best unit had 2 give 2.5 of 5.
-- ``target``: max when the value meets the threshold of the unit's type, else 0.
-- ``manual`` and ``monitor``: nothing is proposed (a person judges; monitored rows have no
-  points).
-
-A plugin may add methods of its own (hook ``chiso_scoring_methods``); they arrive here as
-``methods``: name → ``fn(row, entry) -> Decimal | None``, the result kept within 0..max.
+The methods are ``app.scoring.methods.ScoringMethod`` objects, name → method, as the plugin
+registry collected them at start-up (``Registry.scoring_methods``; the core's seven are in
+``app.scoring.core``). Every function that proposes takes that mapping: there is no default,
+so no path can score with fewer methods than the others.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.catalogue.model import METHODS, Row, Scheme
+from app.catalogue.model import Row, Scheme
+from app.scoring.methods import Context, ScoringMethod
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-CORE_METHODS = frozenset(METHODS)
-GROUP_METHODS = ("relative", "inverse")  # need the other units' values: app.scoring.group
-Method = Callable[[Row, "Entry"], "Decimal | None"]
+Methods = Mapping[str, ScoringMethod]
 
 
 @dataclass
@@ -53,52 +42,38 @@ class Entry:
         return self.value
 
 
-def propose(row: Row, entry: Entry, best: Decimal | None = None, unit_type: str | None = None,
-            methods: Mapping[str, Method] | None = None) -> Decimal | None:
+def propose(row: Row, entry: Entry, methods: Methods, best: Decimal | None = None,
+            unit_type: str | None = None) -> Decimal | None:
     """The score the row's method gives the value; None where it cannot say: a person must
     judge, the value is missing, or a group method has not been given its group's best."""
-    value = entry.measured()
-    if row.max_points is None:
+    method = methods.get(row.method)
+    if row.max_points is None or method is None:
         return None
-    top = row.max_points
-    plugin_method = (methods or {}).get(row.method)
-    if plugin_method is not None:
-        proposed = plugin_method(row, entry)
-        return None if proposed is None else _clamp(Decimal(str(proposed)), top)
-    if value is None:
-        return None
-    if row.method == "ratio":
-        return _clamp(value / HUNDRED * top, top)
-    if row.method == "boolean":
-        return top if value else ZERO
-    if row.method == "relative":
-        if best is None:
-            return None
-        return _clamp(value / best * top, top) if best > 0 else ZERO
-    if row.method == "inverse":
-        if value <= 0:
-            return top
-        return None if best is None else _clamp(best / value * top, top)
-    if row.method == "target":
-        reached = met(row, value, unit_type) if unit_type else None
-        return None if reached is None else (top if reached else ZERO)
-    return None
+    proposed = method.propose(row, entry, Context(best, unit_type))
+    return None if proposed is None else _clamp(Decimal(str(proposed)), row.max_points)
 
 
-def best_values(scheme: Scheme, group: list[dict[str, Entry]]) -> dict[str, Decimal]:
-    """For relative rows the highest value in the group; for inverse rows the lowest non-zero
-    one (zero already earns full marks, and dividing by it would say nothing)."""
+def compared_rows(scheme: Scheme, methods: Methods) -> list[Row]:
+    """The leaves whose method compares a unit with its group (``ScoringMethod.group``)."""
+    return [row for row in scheme.leaves
+            if (method := methods.get(row.method)) is not None and method.group]
+
+
+def best_values(scheme: Scheme, group: list[dict[str, Entry]],
+                methods: Methods) -> dict[str, Decimal]:
+    """For rows whose method wants the highest value of the group, that value; for those that
+    want the lowest, the lowest non-zero one (zero already earns full marks, and dividing by
+    it would say nothing)."""
     best: dict[str, Decimal] = {}
-    for row in scheme.leaves:
-        if row.method not in GROUP_METHODS:
-            continue
+    for row in compared_rows(scheme, methods):
+        lowest = methods[row.method].group == "lowest"
         values = [value for answers in group
                   if (e := answers.get(row.code)) is not None and not e.not_assessed
                   and (value := e.measured()) is not None]
-        if row.method == "inverse":
+        if lowest:
             values = [v for v in values if v > 0]
         if values:
-            best[row.code] = min(values) if row.method == "inverse" else max(values)
+            best[row.code] = min(values) if lowest else max(values)
     return best
 
 
@@ -122,7 +97,20 @@ class LeafScore:
     code: str
     score: Decimal | None
     max: Decimal
-    source: str  # "appraised", "self", "computed" or "none"
+    source: str  # "appraised", "self", "computed", "not_assessed" or "none"
+    typed: Decimal | None = None  # the score the unit typed, if it typed one
+    proposed: Decimal | None = None  # what the method gives the value now
+
+    @property
+    def unit_score(self) -> Decimal | None:
+        """The unit's own score: the one it typed, else the method's proposal."""
+        return self.typed if self.typed is not None else self.proposed
+
+    @property
+    def typed_differs(self) -> bool:
+        """A typed score the method no longer gives the value (the value changed since)."""
+        return self.typed is not None and self.proposed is not None \
+            and self.typed != self.proposed
 
 
 @dataclass
@@ -133,31 +121,37 @@ class Totals:
     leaves: dict[str, LeafScore] = field(default_factory=dict)
 
     @property
+    def unit_total(self) -> Decimal:
+        """The total of the unit's own scores (typed, else proposed), before appraisal."""
+        return sum((leaf.unit_score or ZERO for leaf in (self.leaves or {}).values()
+                    if leaf.source != "not_assessed"), ZERO)
+
+    @property
     def percent(self) -> Decimal | None:
         if not self.max:
             return None
         return (self.total / self.max * HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def leaf_score(row: Row, entry: Entry | None, best: Decimal | None = None,
-               unit_type: str | None = None,
-               methods: Mapping[str, Method] | None = None) -> LeafScore:
+def leaf_score(row: Row, entry: Entry | None, methods: Methods, best: Decimal | None = None,
+               unit_type: str | None = None) -> LeafScore:
     top = row.max_points or ZERO
     if entry is None:
         return LeafScore(row.code, None, top, "none")
     if entry.not_assessed:
         return LeafScore(row.code, None, ZERO, "not_assessed")
+    proposed = propose(row, entry, methods, best, unit_type)
+    typed = entry.self_score
     if entry.appraised_score is not None:
-        return LeafScore(row.code, entry.appraised_score, top, "appraised")
-    if entry.self_score is not None:
-        return LeafScore(row.code, entry.self_score, top, "self")
-    proposed = propose(row, entry, best, unit_type, methods)
-    return LeafScore(row.code, proposed, top, "computed" if proposed is not None else "none")
+        return LeafScore(row.code, entry.appraised_score, top, "appraised", typed, proposed)
+    if typed is not None:
+        return LeafScore(row.code, typed, top, "self", typed, proposed)
+    return LeafScore(row.code, proposed, top, "computed" if proposed is not None else "none",
+                     typed, proposed)
 
 
-def totals(scheme: Scheme, answers: dict[str, Entry], best: dict[str, Decimal] | None = None,
-           unit_type: str | None = None,
-           methods: Mapping[str, Method] | None = None) -> Totals:
+def totals(scheme: Scheme, answers: dict[str, Entry], methods: Methods,
+           best: dict[str, Decimal] | None = None, unit_type: str | None = None) -> Totals:
     """Scores of one unit: each leaf, each main index, the total and its maximum. Relative and
     inverse rows need ``best`` (``app.scoring.group.recompute`` gives it for a whole group)."""
     result = Totals()
@@ -165,8 +159,8 @@ def totals(scheme: Scheme, answers: dict[str, Entry], best: dict[str, Decimal] |
         return result
     best = best or {}
     for row in scheme.leaves:
-        result.leaves[row.code] = leaf_score(row, answers.get(row.code), best.get(row.code),
-                                             unit_type, methods)
+        result.leaves[row.code] = leaf_score(row, answers.get(row.code), methods,
+                                             best.get(row.code), unit_type)
     for main in scheme.main:
         score, top = _sum(main, result.leaves)
         result.main[main.code] = (score, top)

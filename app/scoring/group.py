@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 
 from app.catalogue.model import Scheme
-from app.scoring import Entry, Method, Totals, best_values, totals
+from app.scoring import Entry, Methods, Totals, best_values, totals
 
 FAMILIES = {
     "tinh": "province",
@@ -44,8 +44,8 @@ def split(unit_types: Mapping[Hashable, str | None], units) -> dict[str, list]:
 
 
 def recompute(scheme: Scheme, answers: Mapping[Hashable, Mapping[str, Entry]],
-              unit_types: Mapping[Hashable, str | None] | None = None,
-              methods: Mapping[str, Method] | None = None) -> dict[Hashable, Totals]:
+              methods: Methods,
+              unit_types: Mapping[Hashable, str | None] | None = None) -> dict[Hashable, Totals]:
     """Totals of every unit: {unit: {code: Entry}} → {unit: Totals}.
 
     ``unit_types`` (unit → type) splits the units into groups, each with its own best values,
@@ -54,7 +54,7 @@ def recompute(scheme: Scheme, answers: Mapping[Hashable, Mapping[str, Entry]],
     unit_types = unit_types or {}
     result: dict[Hashable, Totals] = {}
     for members in split(unit_types, answers).values():
-        best = best_values(scheme, [answers[unit] for unit in members])
+        best = best_values(scheme, [answers[unit] for unit in members], methods)
         for unit in members:
-            result[unit] = totals(scheme, dict(answers[unit]), best, unit_types.get(unit), methods)
+            result[unit] = totals(scheme, dict(answers[unit]), methods, best, unit_types.get(unit))
     return result

@@ -147,11 +147,27 @@ def tally(row_statuses: dict[str, str]) -> Tally:
 
 
 # -- recording a score -----------------------------------------------------------------------
-def parse_score(row: Row, answer: Answer, form) -> tuple[Decimal | None, str | None]:
-    """The score to record ("Đồng ý" keeps the self-score) and the comment, or InputErrors."""
+def unit_scores(assessment: Assessment) -> dict[str, Decimal | None]:
+    """Each row's score as the unit gives it now: the one it typed, else what the method
+    proposes from the current value (never a proposal frozen at some earlier save)."""
+    from flask import current_app
+
+    from app.services.rankings import unit_totals
+    registry = current_app.extensions["chiso"]
+    scheme = registry.schemes.get(assessment.scheme_code) if assessment is not None else None
+    if scheme is None:
+        return {}
+    totals = unit_totals(registry, scheme, assessment.period, assessment)
+    return {code: leaf.unit_score for code, leaf in (totals.leaves or {}).items()}
+
+
+def parse_score(row: Row, answer: Answer, form,
+                unit_score: Decimal | None = None) -> tuple[Decimal | None, str | None]:
+    """The score to record ("Đồng ý" keeps the unit's score: typed, else proposed) and the
+    comment, or InputErrors."""
     errors: dict[str, str] = {}
     comment = (form.get("comment") or "").strip() or None
-    score = answer.self_score
+    score = unit_score
     if not form.get("agree"):
         try:
             score = parse_number(form.get("score"))
@@ -167,9 +183,9 @@ def parse_score(row: Row, answer: Answer, form) -> tuple[Decimal | None, str | N
         errors["score"] = "Điểm thẩm định không được nhỏ hơn 0."
     elif score is not None and top is not None and score > top:
         errors["score"] = f"Điểm thẩm định không được lớn hơn {top}."
-    elif score != answer.self_score and not comment:
+    elif score != unit_score and not comment:
         errors["comment"] = ("Nhận xét: bắt buộc khi điểm thẩm định khác điểm tự chấm "
-                             f"({_plain(answer.self_score)}).")
+                             f"({_plain(unit_score)}).")
     if comment and len(comment) > TEXT_LIMIT:
         errors["comment"] = f"Nhận xét dài quá {TEXT_LIMIT} ký tự."
     if errors:
@@ -179,7 +195,7 @@ def parse_score(row: Row, answer: Answer, form) -> tuple[Decimal | None, str | N
 
 def record_score(assessment: Assessment, rows: list[Row], row: Row, form, user) -> Answer:
     """Confirm or adjust one indicator's score; finishes the appraisal when it was the last."""
-    answer = _score(assessment, row, form, user)
+    answer = _score(assessment, row, form, user, unit_scores(assessment))
     _finish_if_complete(assessment, rows, user)
     _commit(f"Chỉ tiêu {row.code}")
     return answer
@@ -189,8 +205,9 @@ def record_scores(assessment: Assessment, rows: list[Row], scored: list[tuple[Ro
                   user) -> None:
     """Several indicators' scores (the API's), all stored in one transaction or none."""
     try:
+        own = unit_scores(assessment)
         for row, form in scored:
-            _score(assessment, row, form, user)
+            _score(assessment, row, form, user, own)
     except (AppraisalError, InputErrors):
         db.session.rollback()
         raise
@@ -198,7 +215,7 @@ def record_scores(assessment: Assessment, rows: list[Row], scored: list[tuple[Ro
     _commit("Một trong các chỉ tiêu " + ", ".join(row.code for row, _form in scored))
 
 
-def _score(assessment: Assessment, row: Row, form, user) -> Answer:
+def _score(assessment: Assessment, row: Row, form, user, own: dict) -> Answer:
     """One indicator's appraised score and comment into its answer and the audit trail."""
     if assessment.state not in SCORABLE_STATES:
         raise AppraisalError(_not_scorable(assessment))
@@ -206,7 +223,7 @@ def _score(assessment: Assessment, row: Row, form, user) -> Answer:
     if answer is None or answer.not_assessed:
         raise AppraisalError(f"Chỉ tiêu {row.code}: đơn vị không chấm (chưa nhập hoặc chọn "
                              "«không đánh giá»), không có điểm để thẩm định.")
-    score, comment = parse_score(row, answer, form)
+    score, comment = parse_score(row, answer, form, own.get(row.code))
     now = datetime.utcnow()
     audit.record("appraisal.score", assessment=assessment, code=row.code,
                  field="appraised_score", old=answer.appraised_score, new=score, user=user)

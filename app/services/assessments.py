@@ -195,9 +195,8 @@ def parse_row(row: Row, form: dict) -> dict:
         values[name] = text or None
     if errors:
         raise RowErrors(errors)
-    if values["self_score"] is None and not values["not_assessed"]:
-        values["self_score"] = scoring.propose(row, scoring.Entry(**{
-            k: values[k] for k in ("value", "numerator", "denominator")}))
+    # An empty score box stays empty: the method's proposal is worked out from the value each
+    # time it is shown or counted (app.scoring), never stored as a score the unit typed.
     return values
 
 
@@ -333,9 +332,12 @@ def withdraw(assessment: Assessment, user) -> None:
     db.session.commit()
 
 
-def scores(scheme: Scheme, answers: dict[str, Answer]) -> scoring.Totals:
+def scores(scheme: Scheme, answers: dict[str, Answer], methods: scoring.Methods,
+           unit_type: str | None = None) -> scoring.Totals:
+    """One unit's totals from its answers alone (no group: for schemes without relative rows,
+    ``app.services.rankings.unit_totals`` otherwise)."""
     entries = {code: to_entry(a) for code, a in answers.items()}
-    return scoring.totals(scheme, entries)
+    return scoring.totals(scheme, entries, methods, unit_type=unit_type)
 
 
 def to_entry(answer: Answer) -> scoring.Entry:

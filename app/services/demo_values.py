@@ -17,7 +17,8 @@ from sqlalchemy import select
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Participation, Period, Unit
-from app.services.assessments import visible_rows
+from app.scoring import Methods, propose
+from app.services.assessments import to_entry, visible_rows
 
 FILLED_UNITS = 8  # per scheme and period
 SUBMITTED = 6  # of which submitted…
@@ -36,7 +37,7 @@ def load_demo_values(registry, province_code: str, keep_empty: set[str]) -> int:
                                                               Period.state == "open")):
             units = _units(scheme, period, keep_empty)
             for index, unit in enumerate(units[:FILLED_UNITS]):
-                if _fill(scheme, period, unit, index):
+                if _fill(scheme, period, unit, index, registry.scoring_methods):
                     made += 1
     db.session.commit()
     return made
@@ -72,7 +73,8 @@ def _fill_monitor(registry, scheme: Scheme, keep_empty: set[str]) -> int:
             for row in due.rows:
                 if not closed and row.lead_unit in keep_empty:
                     continue
-                answer = _answer(row, province, False, salt=period.code)
+                answer = _answer(row, province, False, registry.scoring_methods,
+                                 salt=period.code)
                 if answer is not None:
                     assessment.answers.append(answer)
             db.session.add(assessment)
@@ -113,7 +115,7 @@ def _participants(scheme: Scheme, period: Period, communes: list[Unit]) -> list[
     return list(firsts.values()) + [u for u in picked if firsts[u.parent_id] is not u]
 
 
-def _fill(scheme: Scheme, period: Period, unit: Unit, index: int) -> bool:
+def _fill(scheme: Scheme, period: Period, unit: Unit, index: int, methods: Methods) -> bool:
     if db.session.scalar(select(Assessment.id).where(Assessment.period_id == period.id,
                                                      Assessment.unit_id == unit.id)):
         return False
@@ -122,10 +124,11 @@ def _fill(scheme: Scheme, period: Period, unit: Unit, index: int) -> bool:
                             period_id=period.id, unit_id=unit.id, state=state,
                             submitted_at=datetime.utcnow() if state != "draft" else None)
     for row in visible_rows(scheme, period):
-        answer = _answer(row, unit, state == "draft" and _hash(unit.code, row.code) % 3 == 0)
+        answer = _answer(row, unit, state == "draft" and _hash(unit.code, row.code) % 3 == 0,
+                         methods)
         if answer is not None:
             if state == "appraised":
-                _appraise(answer, row, unit)
+                _appraise(answer, row, unit, methods)
             assessment.answers.append(answer)
     if state == "appraised":
         assessment.appraisal_started_at = assessment.appraised_at = datetime.utcnow()
@@ -133,7 +136,8 @@ def _fill(scheme: Scheme, period: Period, unit: Unit, index: int) -> bool:
     return True
 
 
-def _answer(row: Row, unit: Unit, skip: bool, salt: str = "") -> Answer | None:
+def _answer(row: Row, unit: Unit, skip: bool, methods: Methods,
+            salt: str = "") -> Answer | None:
     if skip:
         return None  # a draft is half done
     share = Decimal(50 + _hash(unit.code, row.code, salt) % 51) / 100  # 0.50 … 1.00
@@ -155,16 +159,30 @@ def _answer(row: Row, unit: Unit, skip: bool, salt: str = "") -> Answer | None:
             answer.value = min(answer.value, Decimal(100))
     elif row.input == "text":
         answer.text = "Đã triển khai (dữ liệu mẫu)"
-    if row.max_points is not None:
+    if row.max_points is not None and _typed_by_unit(row, unit, answer, methods):
+        # A unit types a score only where a person judges: elsewhere the score is worked out
+        # from the value (never a typed figure that could disagree with the value).
         answer.self_score = (row.max_points * share).quantize(Decimal("0.25"))
     return answer
 
 
-def _appraise(answer: Answer, row: Row, unit: Unit) -> None:
-    if answer.self_score is None:
+def _typed_by_unit(row: Row, unit: Unit, answer: Answer, methods: Methods) -> bool:
+    """Whether the unit must type the row's score: its method proposes none from the value
+    (a person judges). A group method's proposal waits for the group, so it is not typed."""
+    method = methods.get(row.method)
+    if method is not None and method.group:
+        return False
+    return propose(row, to_entry(answer), methods, unit_type=unit.type) is None
+
+
+def _appraise(answer: Answer, row: Row, unit: Unit, methods: Methods) -> None:
+    own = answer.self_score
+    if own is None:
+        own = propose(row, to_entry(answer), methods, unit_type=unit.type)
+    if own is None:
         return
     lower = _hash(unit.code, row.code, "appraise") % 4 == 0
-    answer.appraised_score = max(Decimal(0), answer.self_score - (1 if lower else 0))
+    answer.appraised_score = max(Decimal(0), own - (1 if lower else 0))
     answer.appraisal_comment = "Tài liệu chưa đủ chứng minh toàn bộ (dữ liệu mẫu)" if lower else None
     answer.appraised_at = datetime.utcnow()
 

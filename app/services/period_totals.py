@@ -6,8 +6,9 @@ over the same rows (benchmarks/run.py: 4,021 units × 70 rows). So for a ranking
 database scores each answer with the same rules as ``app.scoring.leaf_score`` (one CASE over
 the methods, the group's best values from a second aggregate) and sums them by main index.
 
-``app.scoring`` stays the reference: ``supports`` sends to it any scheme with a method this
-module does not express (targets, a plugin's own methods), and tests/test_period_totals.py
+``app.scoring`` stays the reference: each method's SQL form is the method's own
+(``ScoringMethod.sql``), and ``supports`` sends to Python any scheme with a method that has none
+(targets, a plugin method without one), and tests/test_period_totals.py
 checks both give the same totals on random data, on SQLite and PostgreSQL.
 """
 from __future__ import annotations
@@ -21,21 +22,21 @@ from app import tenancy
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Unit
-from app.scoring import GROUP_METHODS, ZERO, Method, Totals
+from app.scoring import ZERO, Methods, Totals, compared_rows
 from app.scoring.group import FAMILIES, family
 
-SQL_METHODS = frozenset({"ratio", "boolean", "relative", "inverse", "manual", "monitor"})
 FOUR_PLACES = Decimal("0.0001")
 
 
-def supports(scheme: Scheme, methods: dict[str, Method]) -> bool:
-    """Whether every leaf's method can be scored in SQL (a plugin's method never can)."""
+def supports(scheme: Scheme, methods: Methods) -> bool:
+    """Whether every leaf's method has a SQL form (``ScoringMethod.sql``)."""
     return scheme.kind == "points" and all(
-        row.method in SQL_METHODS and row.method not in methods for row in scheme.leaves)
+        (method := methods.get(row.method)) is not None and method.sql is not None
+        for row in scheme.leaves)
 
 
-def period_totals(scheme: Scheme, period_id: int,
-                  assessment_ids: list[int]) -> dict[int, Totals]:
+def period_totals(scheme: Scheme, period_id: int, assessment_ids: list[int],
+                  methods: Methods) -> dict[int, Totals]:
     """{assessment id: Totals} for the given assessments of the period, with ``main``,
     ``total`` and ``max`` (``leaves`` is None: a caller that shows leaves scores with
     ``app.scoring``)."""
@@ -47,7 +48,7 @@ def period_totals(scheme: Scheme, period_id: int,
     # the scope's extra province_id conditions, which make PostgreSQL expect a single row per
     # table and then join the catalogue row by row: 150 ms instead of 30 per period.
     with tenancy.unscoped():
-        rows = db.session.execute(_statement(scheme, period_id, mains)).all()
+        rows = db.session.execute(_statement(scheme, period_id, mains, methods)).all()
     for assessment_id, main_code, score, dropped in rows:
         if assessment_id in sums:
             entry = sums[assessment_id][main_code]
@@ -56,11 +57,12 @@ def period_totals(scheme: Scheme, period_id: int,
     return {a_id: _totals(by_main) for a_id, by_main in sums.items()}
 
 
-def group_best(scheme: Scheme, period_id: int, unit_type: str) -> dict[str, Decimal] | None:
+def group_best(scheme: Scheme, period_id: int, unit_type: str,
+               methods: Methods) -> dict[str, Decimal] | None:
     """The best values of the group of ``unit_type`` (``app.scoring.best_values``) from one
     small aggregate, for a form that shows one unit's totals. None where a compared row takes
     a fraction: SQLite divides in binary floating point, and the best must be exact."""
-    compared = [r for r in scheme.leaves if r.method in GROUP_METHODS]
+    compared = compared_rows(scheme, methods)
     if any(r.input == "fraction" for r in compared):
         return None
     # Grouped by unit type and folded into the group here: evaluating the type → group CASE
@@ -72,7 +74,7 @@ def group_best(scheme: Scheme, period_id: int, unit_type: str) -> dict[str, Deci
         .where(Assessment.period_id == period_id, Answer.not_assessed.is_(False),
                Answer.code.in_([r.code for r in compared]))
         .group_by(Answer.code, Unit.type))
-    relative = {r.code for r in compared if r.method == "relative"}
+    relative = {r.code for r in compared if methods[r.method].group == "highest"}
     best: dict[str, Decimal] = {}
     for code, member_type, high, low in rows:
         found = high if code in relative else low
@@ -103,11 +105,12 @@ def _decimal(number) -> Decimal:
 
 
 # -- the statement --------------------------------------------------------------------------
-def _statement(scheme: Scheme, period_id: int, mains: dict[str, str]):
+def _statement(scheme: Scheme, period_id: int, mains: dict[str, str], methods: Methods):
     leaves = _catalogue(scheme, mains)
     answers = _answers(period_id)
-    best = _best(answers, [r.code for r in scheme.leaves if r.method in GROUP_METHODS])
-    score = _score(answers, leaves, best)
+    best = _best(answers, [r.code for r in compared_rows(scheme, methods)])
+    used = {row.method: methods[row.method] for row in scheme.leaves}
+    score = _score(answers, leaves, best, used)
     dropped = case((answers.c.not_assessed, leaves.c.top), else_=0)
     return (select(answers.c.assessment_id, leaves.c.main, func.sum(score), func.sum(dropped))
             .join(leaves, leaves.c.code == answers.c.code)
@@ -139,32 +142,17 @@ def _high_low(value):
     return func.max(value).label("high"), func.min(case((value > 0, value))).label("low")
 
 
-def _score(answers, leaves, best):
+def _score(answers, leaves, best, methods: Methods):
     """A leaf's score as ``app.scoring.leaf_score`` gives it: appraised, else self, else what
-    the method proposes from the value."""
+    the method proposes from the value (each method's own ``sql``)."""
     value, top, method = answers.c.measured, leaves.c.top, leaves.c.method
-    proposed = case(
-        (value.is_(None), None),
-        (method == "ratio", _clamped(value * top / literal_column("100.0"), top)),
-        (method == "boolean", case((value != 0, top), else_=0)),
-        (method == "relative", case((best.c.high.is_(None), None),
-                                    (best.c.high > 0, _clamped(value * top / best.c.high, top)),
-                                    else_=0)),
-        (method == "inverse", case((value <= 0, top), (best.c.low.is_(None), None),
-                                   else_=_clamped(best.c.low * top / value, top))),
-        else_=None)
+    rules = [(method == name, expression) for name, m in sorted(methods.items())
+             if (expression := m.sql(value, top, best.c.high, best.c.low)) is not None]
+    proposed = case((value.is_(None), None), *rules, else_=None)
     return case((answers.c.not_assessed, None),
                 (answers.c.appraised_score.is_not(None), answers.c.appraised_score),
                 (answers.c.self_score.is_not(None), answers.c.self_score),
                 else_=proposed)
-
-
-def _clamped(expression, top):
-    """Within 0..top, rounded half up to three decimals like ``app.scoring._clamp``."""
-    within = case((expression < 0, 0), (expression > top, top), else_=expression)
-    # PostgreSQL's numeric is exact; SQLite rounds its binary floats as their shortest
-    # decimal reads (0.1235 → 0.124), which the test's half-thousandths check.
-    return func.round(within, 3)
 
 
 def _measured():

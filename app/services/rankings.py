@@ -122,11 +122,12 @@ def period_scores(registry: Registry, scheme: Scheme, period: Period,
         .options(joinedload(Assessment.unit))).all()
     if not leaves and period_totals.supports(scheme, registry.scoring_methods):
         return assessments, period_totals.period_totals(scheme, period.id,
-                                                        [a.id for a in assessments])
+                                                        [a.id for a in assessments],
+                                                        registry.scoring_methods)
     entries = period_entries(period)
     answers = {a.id: entries.get(a.id, {}) for a in assessments}
     unit_types = {a.id: a.unit.type for a in assessments}
-    return assessments, recompute(scheme, answers, unit_types, registry.scoring_methods)
+    return assessments, recompute(scheme, answers, registry.scoring_methods, unit_types)
 
 
 def unit_totals(registry: Registry, scheme: Scheme, period: Period,
@@ -135,18 +136,20 @@ def unit_totals(registry: Registry, scheme: Scheme, period: Period,
     that needs is read (a form page shows it on every view and save): the unit's own answers,
     and the best values of its group on the rows that compare units (one small aggregate)."""
     if assessment is None:
-        return recompute(scheme, {None: {}}, {}, registry.scoring_methods)[None]
+        return recompute(scheme, {None: {}}, registry.scoring_methods)[None]
     own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
-    compared = [row.code for row in scheme.leaves if row.method in scoring.GROUP_METHODS]
-    best = period_totals.group_best(scheme, period.id, assessment.unit.type) if compared else {}
+    methods = registry.scoring_methods
+    compared = [row.code for row in scoring.compared_rows(scheme, methods)]
+    best = period_totals.group_best(scheme, period.id, assessment.unit.type, methods) \
+        if compared else {}
     if best is None:
         group = family(assessment.unit.type)
         members = [a_id for a_id, unit_type in db.session.execute(
             select(Assessment.id, Unit.type).join(Unit, Assessment.unit_id == Unit.id)
             .where(Assessment.period_id == period.id)) if family(unit_type) == group]
         others = period_entries(period, Answer.code.in_(compared))
-        best = scoring.best_values(scheme, [others.get(a_id, {}) for a_id in members])
-    return scoring.totals(scheme, own, best, assessment.unit.type, registry.scoring_methods)
+        best = scoring.best_values(scheme, [others.get(a_id, {}) for a_id in members], methods)
+    return scoring.totals(scheme, own, methods, best, assessment.unit.type)
 
 
 # -- ranking --------------------------------------------------------------------------------

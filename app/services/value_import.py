@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
 from app.services import assessments as svc
 from app.services import audit
+from app.services.numbers import parse_number
 from app.services.user_import import fold
 
 MAX_LINES = 2000  # a scheme has a few hundred rows at most; blank formatted rows can run on
@@ -209,8 +210,11 @@ def _plain(value) -> str:
 
 # -- checking -------------------------------------------------------------------------------
 def plan(upload: Upload, scheme: Scheme, period: Period, unit: Unit,
-         assessment: Assessment | None, leaves: list[Row], today: date) -> Plan:
-    """What importing the file into this assessment would do, row by row."""
+         assessment: Assessment | None, leaves: list[Row], today: date,
+         proposed: dict | None = None) -> Plan:
+    """What importing the file into this assessment would do, row by row. ``proposed``: code →
+    the score the method gives a row whose score the unit did not type, as the exported file
+    showed it in «Điểm tự chấm»; a cell still holding it is not a score the unit typed."""
     result = Plan(problems=_identity_problems(upload.identity, scheme, period, unit))
     if result.problems:
         return result  # the rows are another assessment's: reading them would only mislead
@@ -229,7 +233,8 @@ def plan(upload: Upload, scheme: Scheme, period: Period, unit: Unit,
     first_line: dict[str, int] = {}
     for line, cells in upload.lines:
         code = _plain(cells["code"].raw)
-        checked = _check_line(scheme, visible, answers, line, code, cells, first_line)
+        checked = _check_line(scheme, visible, answers, line, code, cells, first_line,
+                              (proposed or {}).get(code))
         if checked is None:
             continue
         if checked.diff and not checked.problems and assessment is not None \
@@ -267,7 +272,8 @@ def _identity_problems(identity: dict[str, str], scheme: Scheme, period: Period,
     return problems
 
 
-def _check_line(scheme, visible, answers, line, code, cells, first_line) -> LineResult | None:
+def _check_line(scheme, visible, answers, line, code, cells, first_line,
+                proposed=None) -> LineResult | None:
     """One line of the sheet; None for lines that carry no indicator (totals, blank)."""
     editable = [key for key in EDITABLE if key in cells]
     if not code:
@@ -290,7 +296,7 @@ def _check_line(scheme, visible, answers, line, code, cells, first_line) -> Line
     if row is None:
         return LineResult(line, code, None, "error", problems=[_at_line(
             line, "code", scheme, f"không có chỉ tiêu «{code}» trong bộ chỉ số {scheme.code}.")])
-    checked = _check_leaf(scheme, row, answers.get(code), line, cells)
+    checked = _check_leaf(scheme, row, answers.get(code), line, cells, proposed)
     if code in visible:
         return checked
     if not checked.diff and not checked.problems:
@@ -301,7 +307,7 @@ def _check_line(scheme, visible, answers, line, code, cells, first_line) -> Line
 
 
 def _check_leaf(scheme: Scheme, row: Row, answer: Answer | None, line: int,
-                cells: dict[str, Cell]) -> LineResult:
+                cells: dict[str, Cell], proposed=None) -> LineResult:
     result = LineResult(line, row.code, row, "unchanged")
     form = stored_form(answer)
     for key in EDITABLE:
@@ -313,6 +319,9 @@ def _check_leaf(scheme: Scheme, row: Row, answer: Answer | None, line: int,
             result.problems.append(_at_line(line, key, scheme, problem))
     if result.problems:
         return result
+    if proposed is not None and getattr(answer, "self_score", None) is None \
+            and _same_number(form.get("self_score"), proposed):
+        form["self_score"] = ""  # the exported proposal, untouched: still worked out from the value
     try:
         values = svc.parse_row(row, form)
     except svc.RowErrors as exc:
@@ -324,6 +333,13 @@ def _check_leaf(scheme: Scheme, row: Row, answer: Answer | None, line: int,
     if result.diff:
         result.status = "new" if answer is None else "changed"
     return result
+
+
+def _same_number(text, number) -> bool:
+    try:
+        return parse_number(text) == number
+    except ValueError:
+        return False
 
 
 def stored_form(answer: Answer | None) -> dict[str, str]:

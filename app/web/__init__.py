@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timezone
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
@@ -11,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jinja2_fragments.flask import render_block
 
 from app import permissions
-from app.catalogue.model import METHOD_LABELS, PILLARS, UNIT_TYPES
+from app.catalogue.model import PILLARS, UNIT_TYPES
 from app.models.user import ROLE_LABELS
 
 
@@ -48,7 +49,8 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         can=lambda action: permissions.can(current_user, action),
         ROLE_LABELS=ROLE_LABELS, UNIT_TYPES=UNIT_TYPES, PILLARS=PILLARS,
-        METHOD_LABELS=METHOD_LABELS,
+        # every registered method's label, the plugins' own too (collected at start-up)
+        METHOD_LABELS=app.extensions["chiso"].method_labels,
     )
     app.jinja_env.filters["num"] = _number
     app.jinja_env.filters["vn"] = _vietnam_time
@@ -118,13 +120,14 @@ def _vietnam_time(value, fmt: str = "%H:%M %d/%m/%Y") -> str:
     return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).strftime(fmt)
 
 
-def _number(value, digits: int = 2) -> str:
-    """Vietnamese number format: 891,195 and 1.000 (comma for decimals, dot for thousands)."""
+def _number(value, digits: int = 3) -> str:
+    """Vietnamese number format: 891,195 and 1.000 (comma for decimals, dot for thousands).
+    Points have up to three decimals (seed 004 publishes 83.125): shown as they are, rounded
+    half up past ``digits``, trailing zeros dropped."""
     if value is None:
         return "—"
-    value = float(value)
-    if value == int(value):
-        text = f"{int(value):,}"
-    else:
-        text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    text = f"{exact:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

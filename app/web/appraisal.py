@@ -139,6 +139,7 @@ def assessment(scheme_code, period_code, unit_code):
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
                   assessment=found, rows=rows, statuses=row_statuses, scope=scope,
                   answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
+                  unit_scores=ap.unit_scores(found),
                   questions=questions, drafts=drafts, next_todo=next_todo,
                   base=_base(scheme, period, unit), STATUS_LABELS=ap.STATUS_LABELS,
                   in_scope=lambda code: ap.in_scope(scope, scheme, code))
@@ -203,6 +204,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         "can_reopen": can(current_user, "appraisal.review") and (allowed or not appraiser)
         and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
         "events": ap.history(found, row.code),
+        "unit_score": ap.unit_scores(found).get(row.code),
         "errors": errors or {}, "typed": typed or {}, "saved": saved,
         "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
     }

@@ -8,7 +8,7 @@ from app.catalogue.excel import format_date, scheme_workbook, threshold_columns
 from app.catalogue.model import Row, Scheme
 from app.periods import TYPE_LABELS
 from app.permissions import require
-from app.web import render
+from app.web import registry, render
 from app.web.home import enabled_schemes, province_required
 from app.web.ownership import scheme_or_404
 
@@ -57,7 +57,7 @@ def excel(code):
     if redirect_:
         return redirect_
     scheme = scheme_or_404(code)
-    response = Response(scheme_workbook(scheme), mimetype=XLSX)
+    response = Response(scheme_workbook(scheme, registry().method_labels), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="{scheme.code}.xlsx"'
     return response
 

@@ -88,7 +88,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
         "answers": answers, "evidence": evidence,
         "progress": svc.progress(rows, answers, evidence),
-        "totals": _totals(scheme, period, assessment, answers),
+        "totals": _totals(scheme, period, unit, assessment, answers),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
@@ -150,12 +150,14 @@ def _office_assignments(scheme, unit) -> dict:
     return {row.code: row for row in rows}
 
 
-def _totals(scheme, period, assessment, answers):
-    """Scores as the ranking counts them; relative rows need the whole group, others do not."""
-    if any(row.method in ("relative", "inverse") for row in scheme.leaves):
+def _totals(scheme, period, unit, assessment, answers):
+    """Scores as the ranking counts them, with every registered method; rows that compare
+    units need the whole group, others only the unit's own answers."""
+    methods = registry().scoring_methods
+    if scoring.compared_rows(scheme, methods):
         from app.services.rankings import unit_totals
         return unit_totals(registry(), scheme, period, assessment)
-    return svc.scores(scheme, answers)
+    return svc.scores(scheme, answers, methods, unit.type)
 
 
 def _sections(scheme, rows) -> dict:

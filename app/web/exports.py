@@ -42,8 +42,26 @@ def assessment_file(scheme, period, unit, assessment, writer, template: bool = F
     heading = exports.Heading(scheme, period.code, period.label, unit.code, unit.name,
                               f"trạng thái hồ sơ: {state.lower()}")
     leaves = svc.visible_rows(scheme, period, writer)
-    return exports.assessment_workbook(heading, leaves, svc.answers_by_code(assessment),
+    answers = svc.answers_by_code(assessment)
+    if not template:
+        # The file shows the unit's score of each row: typed, else what the method gives the
+        # value. The import template leaves an untyped score empty, so that a re-imported file
+        # never stores a proposal as a score the unit typed.
+        own = ranks.unit_totals(registry(), scheme, period, assessment).leaves
+        answers = {code: UnitScored(a, own[code].unit_score if code in own else a.self_score)
+                   for code, a in answers.items()}
+    return exports.assessment_workbook(heading, leaves, answers,
                                        template=template, unit_type=unit.type)
+
+
+class UnitScored:
+    """An answer read for a file, its ``self_score`` being the unit's score (typed or proposed)."""
+
+    def __init__(self, answer, unit_score):
+        self._answer, self.self_score = answer, unit_score
+
+    def __getattr__(self, name):
+        return getattr(self._answer, name)
 
 
 def assessment_name(scheme, period, unit, template: bool = False) -> str:
@@ -148,7 +166,9 @@ def confirm(scheme_code, period_code, unit_code):
 
 def _plan(upload_, scheme, period, unit, found, writer):
     leaves = svc.visible_rows(scheme, period, writer)
-    return value_import.plan(upload_, scheme, period, unit, found, leaves, today())
+    scored = ranks.unit_totals(registry(), scheme, period, found).leaves
+    proposed = {code: leaf.proposed for code, leaf in scored.items() if leaf.typed is None}
+    return value_import.plan(upload_, scheme, period, unit, found, leaves, today(), proposed)
 
 
 def _page_context(scheme, period, unit, found, form) -> dict:
