@@ -14,7 +14,7 @@ which is also how the downgrade puts the scores back (and audits that too: the t
 append-only).
 
 Revision ID: h12a_01
-Revises: 5c1e7a0b9d23
+Revises: h16_01
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -26,7 +26,7 @@ from alembic import op
 from flask import current_app
 
 revision = 'h12a_01'
-down_revision = '5c1e7a0b9d23'
+down_revision = 'h16_01'
 branch_labels = None
 depends_on = None
 
