@@ -31,6 +31,10 @@ SCHEMAS = {
     "Scheme": _object({
         "code": {"type": "string"}, "province": {"type": "string"},
         "title": {"type": "string"}, "version": {"type": "integer"},
+        "family": {"type": "string", "description": "họ bộ chỉ số: các phiên bản nối tiếp nhau"},
+        "first_year": {"type": "integer"},
+        "last_year": {"type": "integer", "nullable": True,
+                      "description": "null: còn áp dụng cho đến khi có phiên bản sau"},
         "kind": {"type": "string", "enum": ["points", "target", "monitor"]},
         "source": {"type": "object", "additionalProperties": True},
         "max_points": NULL_NUMBER,
