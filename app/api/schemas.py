@@ -118,7 +118,16 @@ SCHEMAS = {
     "Ranking": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"},
         "published": {"type": "boolean"}, "rows": ref("RankingRow[]"),
-    }),
+        "not_ranked": {"type": "array", "items": _object({
+            "unit": {"type": "string"}, "name": {"type": "string"},
+            "state": {"type": "string", "enum": ["none", "draft", "submitted", "returned"]},
+        })},
+        "snapshot": _object({
+            "published_at": {"type": "string", "format": "date-time"},
+            "scheme_version": {"type": "integer"},
+            "catalogue_sha256": {"type": "string"},
+        }),
+    }, ["scheme", "period", "published", "rows", "not_ranked"]),
     "Publication": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"},
         "published": {"type": "boolean"},

@@ -27,8 +27,18 @@ def load_scheme(path: str | Path, plugin: str, extra_methods: set[str] = frozens
     path = Path(path)
     try:
         content = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueError(f"{path.name}: không đọc được tệp ({exc})") from exc
+    return parse_scheme(content, path, plugin, extra_methods)
+
+
+def parse_scheme(content: bytes, path: str | Path, plugin: str,
+                 extra_methods: set[str] = frozenset()) -> Scheme:
+    """A scheme from a file's content (a publication keeps the content it was published with)."""
+    path = Path(path)
+    try:
         data = tomllib.loads(content.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogueError(f"{path.name}: không đọc được tệp ({exc})") from exc
     head = data.get("scheme") or {}
     fail = _failer(path)

@@ -5,6 +5,7 @@ from app.models.evidence import Evidence, EvidenceLink
 from app.models.login_attempt import LoginAttempt
 from app.models.period import Period
 from app.models.province import Province, ProvincePlugin
+from app.models.snapshot import PublicationSnapshot, PublishedPlace
 from app.models.unit import Unit
 from app.models.unit_work import MonthlyReport, OfficeAssignment, Participation
 from app.models.user import User
@@ -12,4 +13,5 @@ from app.models.workflow import ApiToken, AppraiserScope, Notification, Publicat
 
 __all__ = ["Answer", "ApiToken", "AppraiserScope", "Assessment", "AuditEvent", "Evidence",
            "EvidenceLink", "LoginAttempt", "MonthlyReport", "Notification", "OfficeAssignment", "Participation",
-           "Period", "Province", "ProvincePlugin", "Publication", "Question", "Unit", "User"]
+           "Period", "Province", "ProvincePlugin", "Publication", "PublicationSnapshot",
+           "PublishedPlace", "Question", "Unit", "User"]

@@ -256,6 +256,12 @@ class Progress:
     deadline: date
 
     @property
+    def awaiting(self) -> int:
+        """Submitted, not appraised yet: with ``appraised``, ``late`` and ``waiting`` the four
+        add up to the units expected (no unit counted twice)."""
+        return self.submitted - self.appraised
+
+    @property
     def waiting(self) -> int:
         """Not submitted yet, deadline not passed."""
         return self.expected - self.submitted - self.late
