@@ -221,6 +221,14 @@ def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = 
     return result
 
 
+def scheme_of_record(registry: Registry, scheme: Scheme, period: Period) -> Scheme:
+    """The scheme a period's figures belong to: as published, once published."""
+    snapshot = snapshots.of(current_publication(period))
+    if snapshot is None:
+        return scheme
+    return snapshots.scheme(snapshot, scheme.plugin, registry.scoring_methods)
+
+
 def _computed(registry: Registry, scheme: Scheme, period: Period,
               publication: Publication | None, leaves: bool) -> Ranking:
     assessments, totals = _live_scores(registry, scheme, period, leaves)

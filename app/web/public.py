@@ -53,7 +53,8 @@ def unit(code, scheme_code, period_code, unit_code):
         if place is None:
             abort(404)
         group = svc.group_of(ranking, place.unit.id)
-        return render_template("public/unit.html", province=province_, scheme=scheme,
+        published = ranking.scheme  # the scheme as published: its rows and maxima
+        return render_template("public/unit.html", province=province_, scheme=published,
                                period=period, place=place, group=group,
-                               sums=svc.row_sums(scheme, ranks.unit_totals(
+                               sums=svc.row_sums(published, ranks.unit_totals(
                                    registry(), scheme, period, place.assessment)))
