@@ -142,3 +142,48 @@ def test_api_schemes_carry_family_version_and_years(app, tmp_path):
         "family": "dienbien-so", "version": 1, "first_year": 2022, "last_year": 2023}
     assert schemes["dienbien-so-2024"]["last_year"] is None
     assert schemes["dienbien-huyen-2022"]["last_year"] is None
+
+
+THANHHOA = PLUGINS / "thanhhoa" / "schemes" / "thanhhoa-huyen-2022.toml"
+
+
+def thanhhoa_2024(app, tmp_path):
+    """A later Thanh Hóa decision from 2024: 1.4 worth 15 points instead of 20, 1.5 worth 15
+    instead of 10. Its 2024 period is opened."""
+    text = THANHHOA.read_text(encoding="utf-8")
+    text = text.replace('code = "thanhhoa-huyen-2022"', 'code = "thanhhoa-huyen-2024"', 1)
+    text = text.replace("version = 1\nfirst_year = 2022", "version = 2\nfirst_year = 2024", 1)
+    head, rest = text.split('code = "1.4"', 1)
+    rest = rest.replace("max_points = 20", "max_points = 15", 1)
+    middle, tail = rest.split('code = "1.5"', 1)
+    tail = tail.replace("max_points = 10", "max_points = 15", 1)
+    path = tmp_path / "thanhhoa-huyen-2024.toml"
+    path.write_text(head + 'code = "1.4"' + middle + 'code = "1.5"' + tail, encoding="utf-8")
+    scheme = load_scheme(path, "thanhhoa")
+    app.extensions["chiso"].schemes[scheme.code] = scheme
+    with app.app_context(), tenancy.scoped(province_id(app, "thanhhoa")):
+        from app.extensions import db
+        period, _ = open_period(app.extensions["chiso"], scheme.code, "2024", date(2024, 3, 1))
+        period.deadline = date(2099, 12, 15)  # the form judges lateness by the real today
+        db.session.commit()
+    return scheme
+
+
+def test_last_period_compares_across_versions_in_percent_where_the_maximum_changed(
+        app, tmp_path, as_user):
+    thanhhoa_2024(app, tmp_path)
+    client = as_user("unit_user", "thanhhoa")
+    form = "/assessments/thanhhoa-huyen-2024/2024/394"
+    saved = client.post(f"{form}/rows/1.4", data={"1.4__self_score": "12"},
+                        headers={"HX-Request": "true"})
+    assert saved.status_code == 200, saved.get_data(as_text=True)[:300]
+    html = client.get(form).get_data(as_text=True)
+    # Yên Định 2022 (version 1) is the last period of the family, though its code differs
+    assert "Kỳ trước (Năm 2022)" in html
+    row = html[html.index('id="row-1.4"'):html.index('id="row-1.5"')]
+    assert "điểm tối đa đã đổi: 20 kỳ trước, 15 kỳ này" in row
+    assert "kỳ trước 75%, kỳ này 80%" in row  # 15 of 20, 12 of 15
+    assert "điểm so với kỳ trước" not in row  # no raw-points difference across maxima
+    start = html.index('id="row-1.1"')
+    unchanged = html[start:html.index('id="row-', start + 10)]
+    assert "điểm tối đa đã đổi" not in unchanged
