@@ -244,8 +244,12 @@ def _computed(registry: Registry, scheme: Scheme, period: Period,
                         _published_or(members[s.unit], s.rank)) for s in standings]
         places.sort(key=lambda p: (p.rank is None, p.rank or 0))  # stable: ties keep order
         groups.append(Group(name, places))
-    return Ranking(scheme, period, publication, groups,
-                   not_ranked=not_ranked(scheme, period, assessments))
+    # A result published before the platform was ranked by its decision among units the
+    # platform does not hold: those are not "without an assessment" here.
+    elsewhere = any(a.published_rank is not None for a in finished)
+    waiting = [n for n in not_ranked(scheme, period, assessments)
+               if not (elsewhere and n.state == "none")]
+    return Ranking(scheme, period, publication, groups, not_ranked=waiting)
 
 
 def not_ranked(scheme: Scheme, period: Period, assessments: list[Assessment]) -> list[NotRanked]:
