@@ -160,3 +160,12 @@ def test_unpublishing_discards_the_snapshot(app, as_user, tmp_path):
     assert "snapshot" not in answer
     # no longer of record: the figures follow the file again (4.2 now worth 10)
     assert {r["unit"]: r["total"] for r in answer["rows"]}[a] == 314
+
+
+def test_a_units_dashboard_says_its_work_is_not_ranked_yet(app, as_user):
+    a, b, _c = departments(app)
+    make(app, a, scores_summing(app, 300))
+    make(app, b, {}, state="submitted")
+    page = as_user("appraiser", "dienbien").get(
+        f"/dashboards/unit/{SO}/2022/{b}").get_data(as_text=True)
+    assert "đã nộp, chưa thẩm định" in page and "chưa có hồ sơ đánh giá" not in page
