@@ -61,7 +61,7 @@ def parse_scheme(content: bytes, path: str | Path, plugin: str,
         kind=head["kind"], unit_types=list(head["unit_types"]), source=dict(head.get("source", {})),
         max_points=_points(head.get("max_points")), rows=rows, path=str(path),
         family=head["family"], first_year=first_year, last_year=last_year,
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=hashlib.sha256(content).hexdigest(), content=content.decode("utf-8"),
     )
     _link(scheme, fail)
     _check_points(scheme, fail)

@@ -119,6 +119,7 @@ class Scheme:
     first_year: int | None = None
     last_year: int | None = None
     sha256: str = ""  # of the file's content: a published period records it (drift check)
+    content: str = field(default="", repr=False)  # the file as loaded (a snapshot keeps it)
 
     def __post_init__(self):
         self.by_code = {row.code: row for row in self.rows}

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -38,11 +39,12 @@ def of(publication: Publication | None) -> PublicationSnapshot | None:
 def write(publication: Publication, ranking, not_ranked) -> PublicationSnapshot:
     """Keep the ranking (computed with its leaf scores) as the publication's result of record."""
     scheme = ranking.scheme
-    with open(scheme.path, "rb") as source:
-        content = source.read()
+    # the content the scores were worked out with (as loaded at start-up, not as the file
+    # on disk may read now)
     snapshot = PublicationSnapshot(
         publication_id=publication.id, scheme_code=scheme.code, scheme_version=scheme.version,
-        catalogue_sha256=scheme.sha256, catalogue=content.decode("utf-8"),
+        catalogue_sha256=scheme.sha256,
+        catalogue=scheme.content or Path(scheme.path).read_text(encoding="utf-8"),
         not_ranked=json.dumps([{"unit_id": n.unit_id, "code": n.code, "name": n.name,
                                 "state": n.state} for n in not_ranked], ensure_ascii=False))
     position = 0
