@@ -60,6 +60,10 @@ def plugins_list():
         version = record.info.version if record.info else "-"
         status = "ok" if record.ok else f"broken: {record.error}"
         click.echo(f"{record.code}\t{version}\t{status}")
+    from app.services.snapshots import drift
+    for changed in drift(registry()):  # also logged; the published figures do not move
+        click.echo(f"{changed.scheme_code}\tđã đổi sau khi công bố kỳ {changed.period} "
+                   f"({changed.province}); kết quả đã công bố giữ nguyên")
 
 
 @users_cli.command("create")

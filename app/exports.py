@@ -342,6 +342,9 @@ def _leaf_score(place, code: str):
     return number(leaf.score)
 
 
+NOT_RANKED_HEADING = "Không xếp hạng (hồ sơ chưa thẩm định)"
+
+
 def _state_heading(ranking) -> list[str]:
     return [] if ranking.published else ["Trạng thái hồ sơ"]
 
@@ -494,6 +497,14 @@ def ranking_workbook(ranking) -> bytes:
                 sheet.cell(line, column, value).border = GRID
             sheet.cell(line, 3).alignment = WRAP
             line += 1
+    if ranking.not_ranked:  # listed beneath, with why: only appraised work is ranked
+        _group_line(sheet, line, NOT_RANKED_HEADING, len(headings))
+        line += 1
+        for unit in ranking.not_ranked:
+            for column, value in enumerate([None, unit.code, unit.name, unit.label], start=1):
+                sheet.cell(line, column, value).border = GRID
+            sheet.cell(line, 3).alignment = WRAP
+            line += 1
     _note_line(sheet, line, ranking)
     page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"D{FIRST_ROW}")
     return _save(book)
@@ -509,6 +520,9 @@ def ranking_csv(ranking) -> str:
             line = [group.label, _rank(place), place.unit.code, place.unit.name,
                     place.totals.total, place.totals.max, place.totals.percent, place.change]
             lines.append(line + ([] if ranking.published else [place.assessment.state_label]))
+    for unit in ranking.not_ranked:
+        lines.append([f"{NOT_RANKED_HEADING}: {unit.label}", None, unit.code, unit.name]
+                     + [None] * (len(header) - 4))
     return _csv(header, lines + _csv_note(ranking))
 
 

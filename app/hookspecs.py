@@ -32,7 +32,7 @@ def chiso_plugin() -> PluginInfo:
 
 @hookspec
 def chiso_schemes() -> list[Path]:
-    """Paths of the plugin's scheme files (TOML, docs/catalogue-format.md). Called once at start-up; the core loads and validates them."""
+    """Paths of the plugin's scheme files (TOML, docs/catalogue-format.md). Called once at start-up; the core loads and validates them. One file per version of a scheme (same `family`, its own `version` and `first_year`); two files with one scheme code, or one family's version twice, make the plugin broken."""
 
 
 @hookspec

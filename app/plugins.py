@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 import pluggy
 
 from app import hookspecs
+from app.catalogue import versions
 from app.catalogue.loader import CatalogueError, load_scheme
 from app.catalogue.model import Scheme
 from app.scoring import core
@@ -88,6 +89,7 @@ class Registry:
             # a plugin's catalogues may use the core's methods and its own
             schemes = [load_scheme(path, record.info.code, {**self.scoring_methods, **methods})
                        for path in self._call_one(name, "chiso_schemes") or []]
+            versions.check(schemes)
             for scheme in schemes:
                 if scheme.code in self.schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
@@ -156,6 +158,16 @@ class Registry:
 
     def schemes_of(self, plugin_code: str) -> list[Scheme]:
         return [s for s in self.schemes.values() if s.plugin == plugin_code]
+
+    def family_versions(self, scheme: Scheme) -> list[Scheme]:
+        """The scheme's family, oldest version first."""
+        return versions.family(self.schemes.values(), scheme)
+
+    def last_year(self, scheme: Scheme) -> int | None:
+        return versions.last_year(self.schemes.values(), scheme)
+
+    def version_for(self, scheme: Scheme, year: int) -> Scheme | None:
+        return versions.version_for(self.schemes.values(), scheme, year)
 
     def calendar(self, scheme: Scheme):
         return self.pm.hook.chiso_calendar(scheme=scheme)

@@ -261,6 +261,9 @@ def test_yendinh_2022_scores_match_the_letter():
 SOUND_FILE = """
 [scheme]
 code = "thu-nghiem"
+family = "thu-nghiem"
+version = 1
+first_year = 2022
 title = "Bộ chỉ số thử nghiệm"
 kind = "points"
 max_points = 30

@@ -257,9 +257,11 @@ def test_submission_progress_counts_submitted_appraised_and_late(app, as_user):
     page = as_user("appraiser", "dienbien").get(
         f"/dashboards/province?scheme={SO}&period=2022").get_data(as_text=True)
     progress = texts(Tables(page).find("Hồ sơ năm 2022"))[1:]
-    assert [r[:2] for r in progress] == [["Đã nộp", "2"], ["Đã thẩm định", "1"],
+    # no unit counted twice: the appraised one is not also among the submitted
+    assert [r[:2] for r in progress] == [["Đã nộp, chưa thẩm định", "1"], ["Đã thẩm định", "1"],
                                          ["Quá hạn chưa nộp", str(late)],
                                          ["Chưa nộp, còn hạn", str(expected - 2 - late)]]
+    assert sum(int(r[1]) for r in progress) == expected
     assert top_down(svg(page, "progress")) == [[r[1] for r in progress]]
 
 

@@ -50,10 +50,10 @@ def test_period_type_the_scheme_does_not_use_is_refused(ctx):
 def test_late_opening_gets_thirty_days_or_the_admins_date(ctx):
     registry, today = ctx.extensions["chiso"], date(2026, 11, 23)
     with tenancy.scoped(province_id(ctx, "dienbien")):
-        period, created = open_period(registry, "dienbien-so-2022", "2021", today)
+        period, created = open_period(registry, "dienbien-so-2022", "2023", today)
         assert created and period.deadline == today + timedelta(days=30)
         chosen = date(2026, 12, 5)
-        other, _ = open_period(registry, "dienbien-huyen-2022", "2021", today, chosen)
+        other, _ = open_period(registry, "dienbien-huyen-2022", "2023", today, chosen)
         assert other.deadline == chosen
         on_time, _ = open_period(registry, "dienbien-so-2022", "2026", today)
         assert on_time.deadline == date(2027, 1, 30)

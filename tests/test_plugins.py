@@ -58,6 +58,9 @@ def chiso_calendar(scheme):
 TEST_SCHEME = '''
 [scheme]
 code = "testprov-2024"
+family = "testprov"
+version = 1
+first_year = 2022
 title = "Bộ chỉ số thử"
 kind = "points"
 max_points = 10

@@ -132,10 +132,10 @@ def test_ranking_reads_a_whole_period_in_a_fixed_number_of_queries(app):
 def test_relative_rows_move_when_another_unit_changes(app):
     """Thanh Hóa 3.11 (budget for digital transformation, 10 points) is relative to the best
     district: 40 and 30 give 10 and 7.5; the best rising to 80 brings the other down to 3.75."""
-    yen_dinh = make(app, "394", {}, state="draft", period_code="2023",
+    yen_dinh = make(app, "394", {}, period_code="2023",
                     scheme="thanhhoa-huyen-2022", province="thanhhoa", values={"3.11": 40})
     other = "380"
-    make(app, other, {}, state="draft", period_code="2023", scheme="thanhhoa-huyen-2022",
+    make(app, other, {}, period_code="2023", scheme="thanhhoa-huyen-2022",
          province="thanhhoa", values={"3.11": 30})
     before = {code: total for code, _r, total, _c in
               the_ranking(app, "thanhhoa-huyen-2022", "2023", "thanhhoa")}
@@ -219,11 +219,11 @@ def test_publishing_locks_scores_notifies_units_and_is_audited(app, as_user):
     response = admin.post(f"{PAGE}/publish", data={"confirm": "1"}, follow_redirects=True)
     assert "Đã công bố kết quả Năm 2022" in response.get_data(as_text=True)
     with app.app_context(), scoped(app):
-        assert set(db.session.scalars(select(Assessment.state))) == {"published"}
+        # a draft is never published as official: it stays a draft, listed as not ranked
+        assert sorted(db.session.scalars(select(Assessment.state))) == ["draft", "published"]
         events = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "assessment.publish")).all()
-        assert sorted((e.old, e.new) for e in events) == [("appraised", "published"),
-                                                          ("draft", "published")]
+        assert sorted((e.old, e.new) for e in events) == [("appraised", "published")]
         told = db.session.scalars(select(Notification).where(Notification.kind == "published"))
         assert [n.link for n in told] == [PAGE]  # the one unit user (Sở TT&TT)
     admin.post("/logout")

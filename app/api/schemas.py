@@ -31,6 +31,10 @@ SCHEMAS = {
     "Scheme": _object({
         "code": {"type": "string"}, "province": {"type": "string"},
         "title": {"type": "string"}, "version": {"type": "integer"},
+        "family": {"type": "string", "description": "họ bộ chỉ số: các phiên bản nối tiếp nhau"},
+        "first_year": {"type": "integer"},
+        "last_year": {"type": "integer", "nullable": True,
+                      "description": "null: còn áp dụng cho đến khi có phiên bản sau"},
         "kind": {"type": "string", "enum": ["points", "target", "monitor"]},
         "source": {"type": "object", "additionalProperties": True},
         "max_points": NULL_NUMBER,
@@ -114,7 +118,16 @@ SCHEMAS = {
     "Ranking": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"},
         "published": {"type": "boolean"}, "rows": ref("RankingRow[]"),
-    }),
+        "not_ranked": {"type": "array", "items": _object({
+            "unit": {"type": "string"}, "name": {"type": "string"},
+            "state": {"type": "string", "enum": ["none", "draft", "submitted", "returned"]},
+        })},
+        "snapshot": _object({
+            "published_at": {"type": "string", "format": "date-time"},
+            "scheme_version": {"type": "integer"},
+            "catalogue_sha256": {"type": "string"},
+        }),
+    }, ["scheme", "period", "published", "rows", "not_ranked"]),
     "Publication": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"},
         "published": {"type": "boolean"},

@@ -1,8 +1,11 @@
 """Reading a scheme file and refusing it, with the file and row named, when it is not sound."""
 from __future__ import annotations
 
+import hashlib
+import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,14 +31,27 @@ def load_scheme(path: str | Path, plugin: str,
     (the registry's; the core's alone without it)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueError(f"{path.name}: không đọc được tệp ({exc})") from exc
+    return parse_scheme(content, path, plugin, methods)
+
+
+def parse_scheme(content: bytes, path: str | Path, plugin: str,
+                 methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
+    """A scheme from a file's content (a publication keeps the content it was published with)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogueError(f"{path.name}: không đọc được tệp ({exc})") from exc
     head = data.get("scheme") or {}
     fail = _failer(path)
-    for key in ("code", "title", "kind", "unit_types"):
+    for key in ("code", "title", "kind", "unit_types", "family", "version", "first_year"):
         if key not in head:
             fail(None, f"thiếu khóa «{key}» trong [scheme]")
+    first_year, last_year = _years(head, fail)
+    _check_source(head.get("source", {}), fail)
     if head["kind"] not in KINDS:
         fail(None, f"kind «{head['kind']}» không hợp lệ")
     for unit_type in head["unit_types"]:
@@ -46,14 +62,50 @@ def load_scheme(path: str | Path, plugin: str,
     if not rows:
         fail(None, "không có dòng chỉ số nào")
     scheme = Scheme(
-        code=head["code"], plugin=plugin, title=head["title"], version=int(head.get("version", 1)),
+        code=head["code"], plugin=plugin, title=head["title"], version=head["version"],
         kind=head["kind"], unit_types=list(head["unit_types"]), source=dict(head.get("source", {})),
         max_points=_points(head.get("max_points")), rows=rows, path=str(path),
+        family=head["family"], first_year=first_year, last_year=last_year,
+        sha256=hashlib.sha256(content).hexdigest(), content=content.decode("utf-8"),
     )
     _link(scheme, fail)
     _check_points(scheme, fail)
     _check_targets(scheme, fail)
     return scheme
+
+
+def _years(head: dict, fail) -> tuple[int, int | None]:
+    """The version and the years it applies to, checked: whole numbers, first before last."""
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(head["family"])):
+        fail(None, f"family «{head['family']}» phải gồm chữ thường không dấu, số và dấu gạch ngang")
+    if not isinstance(head["version"], int) or head["version"] < 1:
+        fail(None, f"version «{head['version']}» phải là số nguyên từ 1")
+    first, last = head["first_year"], head.get("last_year")
+    for key, year in (("first_year", first), ("last_year", last)):
+        if year is not None and (not isinstance(year, int) or not 1990 <= year <= 2100):
+            fail(None, f"{key} «{year}» phải là một năm (số nguyên, ví dụ 2022)")
+    if last is not None and last < first:
+        fail(None, f"last_year {last} đứng trước first_year {first}")
+    return first, last
+
+
+def _check_source(source: dict, fail) -> None:
+    """The decision(s) a scheme comes from: dates ISO, amendments named by their number."""
+    if not isinstance(source, dict):
+        fail(None, "source phải là bảng (number, date, issuer, …)")
+    decisions = [source]
+    amended = source.get("amended_by") or []
+    for item in [amended] if isinstance(amended, (str, dict)) else amended:
+        if isinstance(item, dict):
+            decisions.append(item)
+        elif not isinstance(item, str):
+            fail(None, "amended_by: số quyết định (chuỗi) hoặc bảng {number, date, issuer}")
+    for decision in decisions:
+        if "date" in decision:
+            try:
+                date.fromisoformat(str(decision["date"]))
+            except ValueError:
+                fail(None, f"ngày quyết định «{decision['date']}» phải viết YYYY-MM-DD")
 
 
 def _failer(path: Path):

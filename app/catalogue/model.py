@@ -93,9 +93,32 @@ class Scheme:
     max_points: Decimal | None
     rows: list[Row]
     path: str = ""
+    # Versions of one scheme share a family (``thanhhoa-huyen``); each applies from its first
+    # year to its last (None: until a later version of the family starts).
+    family: str = ""
+    first_year: int | None = None
+    last_year: int | None = None
+    sha256: str = ""  # of the file's content: a published period records it (drift check)
+    content: str = field(default="", repr=False)  # the file as loaded (a snapshot keeps it)
 
     def __post_init__(self):
         self.by_code = {row.code: row for row in self.rows}
+        self.family = self.family or self.code
+
+    @property
+    def decisions(self) -> list[dict]:
+        """The decision the scheme comes from, then those that amend it (``amended_by``)."""
+        amended = self.source.get("amended_by") or []
+        amended = [amended] if isinstance(amended, (str, dict)) else list(amended)
+        return [dict(self.source)] + [a if isinstance(a, dict) else {"number": a}
+                                      for a in amended]
+
+    @property
+    def years_label(self) -> str:
+        if self.first_year is None:
+            return "mọi năm"
+        return (f"từ năm {self.first_year}" if self.last_year is None
+                else f"năm {self.first_year}–{self.last_year}")
 
     @property
     def main(self) -> list[Row]:

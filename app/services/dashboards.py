@@ -256,6 +256,12 @@ class Progress:
     deadline: date
 
     @property
+    def awaiting(self) -> int:
+        """Submitted, not appraised yet: with ``appraised``, ``late`` and ``waiting`` the four
+        add up to the units expected (no unit counted twice)."""
+        return self.submitted - self.appraised
+
+    @property
     def waiting(self) -> int:
         """Not submitted yet, deadline not passed."""
         return self.expected - self.submitted - self.late
@@ -491,11 +497,12 @@ def _points_tally(registry: Registry, schemes: list[Scheme], period_code: str) -
         if period is None:
             continue
         assessments, totals = ranks.period_scores(registry, scheme, period)
+        rows = ranks.scheme_of_record(registry, scheme, period).by_code
         for assessment in assessments:
             if assessment.state not in APPRAISED:
                 continue
             for code, leaf in totals[assessment.id].leaves.items():
-                tally.add(scheme.by_code[code].pillar, assessment.unit_id, scheme.code,
+                tally.add(rows[code].pillar, assessment.unit_id, scheme.code,
                           leaf.score or ZERO, leaf.max)
     return tally
 

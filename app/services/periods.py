@@ -28,6 +28,16 @@ def calendar_deadline(registry: Registry, scheme_code: str, code: str) -> date:
         ident = period_ids.parse(code)
     except period_ids.PeriodError as exc:
         raise PeriodError("code", str(exc)) from exc
+    applying = registry.version_for(scheme, ident.year)
+    if applying is not scheme:
+        end = registry.last_year(scheme)
+        span = (f"năm {scheme.first_year}–{end}" if end is not None
+                else f"từ năm {scheme.first_year}")
+        other = (f"; năm {ident.year} áp dụng «{applying.code}» (phiên bản {applying.version})"
+                 if applying is not None else
+                 f"; chưa có phiên bản nào của họ «{scheme.family}» áp dụng cho năm {ident.year}")
+        raise PeriodError("code", f"Bộ chỉ số «{scheme_code}» (phiên bản {scheme.version}) "
+                                  f"chỉ áp dụng {span}{other}.")
     calendar = registry.calendar(scheme)
     if calendar is None:
         raise PeriodError("scheme", f"Plugin của «{scheme_code}» không khai báo lịch báo cáo.")

@@ -6,10 +6,14 @@ query and scored together in Python (``app.scoring.group.recompute``). Either wa
 compare each unit with the best of its group. A ranking also carries each unit's rank in the previous published period of the same
 scheme family (for the change) and, for a period shorter than a year, its rank in the year's
 published results.
+
+Only finished work is ranked: the appraised assessments (published ones once the period is).
+Every other unit the scheme assesses in the period is listed beneath, not ranked, with its
+state. Once a period is published, its ranking is read from the publication's snapshot
+(``app.services.snapshots``): the figures of record, whatever the files say later.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,9 +22,10 @@ from sqlalchemy.orm import joinedload
 from app import scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
-from app.models import Answer, Assessment, Period, Publication, Unit
+from app.models import Answer, Assessment, Period, Publication, PublicationSnapshot, Unit
 from app.plugins import Registry
-from app.services import period_totals
+from app.services import period_totals, snapshots
+from app.services.communes import valid_in
 from app.scoring import Entry, Totals
 from app.scoring.group import FAMILY_LABELS, FAMILY_ORDER, family, recompute
 from app.scoring.ranking import rank
@@ -28,6 +33,13 @@ from app.scoring.ranking import rank
 
 # Who sees a ranking before it is published; unit users and viewers wait for publication.
 EARLY_ROLES = ("superadmin", "province_admin", "appraiser")
+RANKED_STATES = ("appraised", "published")  # finished work: only these are ranked
+NOT_RANKED_LABELS = {
+    "none": "chưa có hồ sơ",
+    "draft": "đang nhập",
+    "submitted": "đã nộp, chưa thẩm định",
+    "returned": "trả lại để giải trình",
+}
 
 
 def may_see(user, ranking_: Ranking) -> bool:
@@ -60,6 +72,27 @@ class Place:
 
 
 @dataclass
+class NotRanked:
+    """A unit the scheme assesses in the period whose work is not finished: listed, not ranked."""
+    unit_id: int
+    code: str
+    name: str
+    state: str  # a key of NOT_RANKED_LABELS
+
+    @property
+    def label(self) -> str:
+        return NOT_RANKED_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class PublishedUnit:
+    """A ranked unit as the publication named it (a later renaming does not change it)."""
+    id: int
+    code: str
+    name: str
+
+
+@dataclass
 class Group:
     family: str
     places: list[Place] = field(default_factory=list)
@@ -77,6 +110,8 @@ class Ranking:
     groups: list[Group]
     previous: Period | None = None
     year: Period | None = None
+    not_ranked: list[NotRanked] = field(default_factory=list)
+    snapshot: PublicationSnapshot | None = None  # the result of record, once published
 
     @property
     def published(self) -> bool:
@@ -116,7 +151,20 @@ def period_scores(registry: Registry, scheme: Scheme, period: Period,
                   leaves: bool = True) -> tuple[list[Assessment], dict[int, Totals]]:
     """The period's assessments (with their units) and their totals by assessment id. Without
     ``leaves`` the database adds the scores up where it can (``app.services.period_totals``)
-    and the totals carry no leaf scores."""
+    and the totals carry no leaf scores. A published period's are the scores of record."""
+    snapshot = snapshots.of(current_publication(period))
+    if snapshot is None:
+        return _live_scores(registry, scheme, period, leaves)
+    places = snapshot.places  # published: the scores of record
+    found = {a.id: a for a in db.session.scalars(
+        select(Assessment).where(Assessment.id.in_([p.assessment_id for p in places]))
+        .options(joinedload(Assessment.unit)))}
+    return ([found[p.assessment_id] for p in places],
+            {p.assessment_id: snapshots.totals(p) for p in places})
+
+
+def _live_scores(registry: Registry, scheme: Scheme, period: Period,
+                 leaves: bool) -> tuple[list[Assessment], dict[int, Totals]]:
     assessments = db.session.scalars(
         select(Assessment).where(Assessment.period_id == period.id)
         .options(joinedload(Assessment.unit))).all()
@@ -137,6 +185,11 @@ def unit_totals(registry: Registry, scheme: Scheme, period: Period,
     and the best values of its group on the rows that compare units (one small aggregate)."""
     if assessment is None:
         return recompute(scheme, {None: {}}, registry.scoring_methods)[None]
+    snapshot = snapshots.of(current_publication(period))
+    published = next((p for p in snapshot.places if p.assessment_id == assessment.id),
+                     None) if snapshot is not None else None
+    if published is not None:
+        return snapshots.totals(published)
     own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
     methods = registry.scoring_methods
     compared = [row.code for row in scoring.compared_rows(scheme, methods)]
@@ -155,12 +208,36 @@ def unit_totals(registry: Registry, scheme: Scheme, period: Period,
 # -- ranking --------------------------------------------------------------------------------
 def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = True,
             leaves: bool = True) -> Ranking:
-    """The period's standings by group of units; with ``history``, the previous period's and
-    the year's published ranks beside them. A caller that shows only totals and main indices
-    passes ``leaves=False``: the database then does the adding up, several times faster."""
-    assessments, totals = period_scores(registry, scheme, period, leaves)
+    """The period's standings by group of units, appraised work only, and beneath them the
+    units not ranked; with ``history``, the previous period's and the year's published ranks
+    beside them. A caller that shows only totals and main indices passes ``leaves=False``: the
+    database then does the adding up, several times faster. A published period is read from
+    its snapshot, with the scheme as it was published."""
+    publication = current_publication(period)
+    snapshot = snapshots.of(publication)
+    if snapshot is not None:
+        result = _from_snapshot(registry, scheme, period, publication, snapshot)
+    else:
+        result = _computed(registry, scheme, period, publication, leaves)
+    if history and result.scheme.kind == "points":
+        _add_history(registry, result)
+    return result
+
+
+def scheme_of_record(registry: Registry, scheme: Scheme, period: Period) -> Scheme:
+    """The scheme a period's figures belong to: as published, once published."""
+    snapshot = snapshots.of(current_publication(period))
+    if snapshot is None:
+        return scheme
+    return snapshots.scheme(snapshot, scheme.plugin, registry.scoring_methods)
+
+
+def _computed(registry: Registry, scheme: Scheme, period: Period,
+              publication: Publication | None, leaves: bool) -> Ranking:
+    assessments, totals = _live_scores(registry, scheme, period, leaves)
+    finished = [a for a in assessments if a.state in RANKED_STATES]
     by_family: dict[str, list[Assessment]] = {}
-    for assessment in assessments:
+    for assessment in finished:
         by_family.setdefault(family(assessment.unit.type), []).append(assessment)
     groups = []
     for name in sorted(by_family, key=_family_position):
@@ -170,10 +247,45 @@ def ranking(registry: Registry, scheme: Scheme, period: Period, history: bool = 
                         _published_or(members[s.unit], s.rank)) for s in standings]
         places.sort(key=lambda p: (p.rank is None, p.rank or 0))  # stable: ties keep order
         groups.append(Group(name, places))
-    result = Ranking(scheme, period, current_publication(period), groups)
-    if history and scheme.kind == "points":
-        _add_history(registry, result)
-    return result
+    # A result published before the platform was ranked by its decision among units the
+    # platform does not hold: those are not "without an assessment" here.
+    elsewhere = any(a.published_rank is not None for a in finished)
+    waiting = [n for n in not_ranked(scheme, period, assessments)
+               if not (elsewhere and n.state == "none")]
+    return Ranking(scheme, period, publication, groups, not_ranked=waiting)
+
+
+def not_ranked(scheme: Scheme, period: Period, assessments: list[Assessment]) -> list[NotRanked]:
+    """Every unit the scheme assesses in the period whose assessment is not appraised, or
+    that has none, by group and name."""
+    states = {a.unit_id: a.state for a in assessments}
+    waiting = [u for u, state in states.items() if state not in RANKED_STATES]
+    # one query: the units of the scheme's types that existed in the period's year (as the
+    # dashboards expect them), and those with an unfinished assessment
+    units = db.session.scalars(select(Unit).where(
+        (Unit.type.in_(scheme.unit_types) & valid_in(period.ident.year))
+        | Unit.id.in_(waiting))).all()
+    units = sorted((u for u in units if states.get(u.id) not in RANKED_STATES),
+                   key=lambda u: (_family_position(family(u.type)), u.name))
+    return [NotRanked(u.id, u.code, u.name, states.get(u.id, "none")) for u in units]
+
+
+def _from_snapshot(registry: Registry, scheme: Scheme, period: Period,
+                   publication: Publication, snapshot: PublicationSnapshot) -> Ranking:
+    """The ranking as published: places, scores and the scheme read back as they were."""
+    published = snapshots.scheme(snapshot, scheme.plugin, registry.scoring_methods)
+    places = snapshot.places
+    found = {a.id: a for a in db.session.scalars(select(Assessment).where(
+        Assessment.id.in_([p.assessment_id for p in places])))}
+    groups: dict[str, Group] = {}
+    for p in places:
+        unit = PublishedUnit(p.unit_id, p.unit_code, p.unit_name)
+        groups.setdefault(p.group, Group(p.group)).places.append(
+            Place(unit, found[p.assessment_id], snapshots.totals(p), p.rank))
+    waiting = [NotRanked(n["unit_id"], n["code"], n["name"], n["state"])
+               for n in snapshots.not_ranked(snapshot)]
+    return Ranking(published, period, publication, list(groups.values()),
+                   not_ranked=waiting, snapshot=snapshot)
 
 
 def _published_or(assessment: Assessment, computed: int | None) -> int | None:
@@ -202,7 +314,12 @@ def _add_history(registry: Registry, result: Ranking) -> None:
 
 
 def _ranks(registry: Registry, period: Period | None) -> dict[int, int]:
-    if period is None or period.scheme_code not in registry.schemes:
+    if period is None:
+        return {}
+    snapshot = snapshots.of(current_publication(period))
+    if snapshot is not None:
+        return {p.unit_id: p.rank for p in snapshot.places if p.rank is not None}
+    if period.scheme_code not in registry.schemes:
         return {}
     earlier = ranking(registry, registry.schemes[period.scheme_code], period, history=False,
                       leaves=False)
@@ -210,14 +327,9 @@ def _ranks(registry: Registry, period: Period | None) -> dict[int, int]:
 
 
 def family_codes(registry: Registry, scheme: Scheme) -> list[str]:
-    """The scheme's codes across decisions: dienbien-so-2022 and a later dienbien-so-2024."""
-    stem = _stem(scheme.code)
-    return [code for code, s in registry.schemes.items()
-            if s.plugin == scheme.plugin and _stem(code) == stem] or [scheme.code]
-
-
-def _stem(code: str) -> str:
-    return re.sub(r"-\d{4}$", "", code)
+    """The codes of every version of the scheme's family (its ``family`` key): dienbien-so-2022
+    and a later dienbien-so-2024, whatever their codes."""
+    return [s.code for s in registry.family_versions(scheme)] or [scheme.code]
 
 
 def _published_periods(registry: Registry, scheme: Scheme):

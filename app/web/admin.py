@@ -9,6 +9,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import Province, ProvincePlugin, Unit, User
 from app.permissions import require
+from app.services import snapshots
 from app.services.provinces import SetupError, setup_province
 from app.web import registry, render
 from app.web.forms import ProvinceForm
@@ -27,7 +28,7 @@ def plugins():
             select(ProvincePlugin.plugin_code, func.count()).where(ProvincePlugin.enabled)
             .group_by(ProvincePlugin.plugin_code)).all())
     return render("admin/plugins.html", records=records, usage=usage,
-                  schemes=registry().schemes)
+                  schemes=registry().schemes, drift=snapshots.drift(registry()))
 
 
 @bp.route("/admin/provinces", methods=["GET", "POST"])

@@ -178,8 +178,8 @@ def _province_context(province_: Province) -> dict:
 
 
 def _progress_chart(progress: svc.Progress, period: Period):
-    labels = ["Đã nộp", "Đã thẩm định", "Quá hạn chưa nộp", "Chưa nộp, còn hạn"]
-    counts = [progress.submitted, progress.appraised, progress.late, progress.waiting]
+    labels = ["Đã nộp, chưa thẩm định", "Đã thẩm định", "Quá hạn chưa nộp", "Chưa nộp, còn hạn"]
+    counts = [progress.awaiting, progress.appraised, progress.late, progress.waiting]
     return charts.hbars("progress", f"Tiến độ nộp hồ sơ {period.label.lower()}",
                         f"Biểu đồ thanh ngang: số đơn vị theo trạng thái hồ sơ, trên tổng số "
                         f"{progress.expected} đơn vị phải báo cáo. Số liệu ở bảng bên cạnh.",

@@ -94,7 +94,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
         "evidence_errors": evidence_errors or {}, "evidence_typed": evidence_typed or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "previous": _previous(scheme, period, unit),
+        "previous": _previous(scheme, period, unit), "share_of": share_of,
         "section_rows": section_rows,
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
@@ -176,12 +176,16 @@ def _leaf_codes(row) -> set[str]:
 
 
 def _previous(scheme, period, unit) -> dict:
-    """Last period's answers of the same unit and scheme family, for comparison."""
+    """Last period's answers of the same unit in the scheme's family (any version), for
+    comparison; ``maxima`` holds the earlier maximum of each row whose maximum has changed
+    since (the form then compares in percent of the maximum)."""
     from app.models import Answer, Assessment
+    from app.services.rankings import family_codes, scheme_of_record
     earlier = db.session.scalars(
         select(Assessment).join(Period, Assessment.period_id == Period.id)
         .where(Assessment.unit_id == unit.id, Period.type == period.type,
-               Period.code < period.code, Assessment.scheme_code.like(scheme.plugin + "-%"))
+               Period.code < period.code,
+               Assessment.scheme_code.in_(family_codes(registry(), scheme)))
         .order_by(Period.code.desc())).first()
     if earlier is None:
         return {}
@@ -189,7 +193,17 @@ def _previous(scheme, period, unit) -> dict:
     shown = db.session.execute(select(Answer.code, Answer.value, Answer.self_score,
                                       Answer.appraised_score)
                                .where(Answer.assessment_id == earlier.id))
-    return {"period": earlier.period, "answers": {row.code: row for row in shown}}
+    then = registry().schemes.get(earlier.scheme_code)
+    then = scheme_of_record(registry(), then, earlier.period) if then is not None else scheme
+    maxima = {row.code: row.max_points for row in then.rows if row.code in scheme.by_code
+              and row.max_points and row.max_points != scheme.by_code[row.code].max_points}
+    return {"period": earlier.period, "answers": {row.code: row for row in shown},
+            "maxima": maxima}
+
+
+def share_of(score, top):
+    """A score in percent of its maximum (comparing rows whose maximum changed)."""
+    return None if score is None or not top else score / top * 100
 
 
 # -- pages ----------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def unit(code, scheme_code, period_code, unit_code):
         if place is None:
             abort(404)
         group = svc.group_of(ranking, place.unit.id)
+        published = ranking.scheme  # the scheme as published: its rows and maxima
         return render_public(
-            "public/unit.html", province=province_, scheme=scheme, period=period, place=place,
-            group=group, sums=svc.row_sums(scheme, ranks.unit_totals(
+            "public/unit.html", province=province_, scheme=published, period=period, place=place,
+            group=group, sums=svc.row_sums(published, ranks.unit_totals(
                 registry(), scheme, period, place.assessment)))
