@@ -124,6 +124,15 @@ def method_app(database_url, tmp_path):
         db.engine.dispose()
 
 
+def _mark_appraised(app, scheme_code="dienbien-so-2022", province="dienbien"):
+    """Only appraised work is ranked: the council agrees with the unit's scores as they stand."""
+    with app.app_context(), tenancy.scoped(province_id(app, province)):
+        for found in db.session.scalars(select(Assessment).where(
+                Assessment.scheme_code == scheme_code)):
+            found.state = "appraised"
+        db.session.commit()
+
+
 def test_a_plugin_method_counts_in_the_form_the_api_and_the_ranking(method_app):
     app = method_app
     client = app.test_client()
@@ -138,6 +147,7 @@ def test_a_plugin_method_counts_in_the_form_the_api_and_the_ranking(method_app):
     assert shown["total"] == 19
     assert {i["code"]: i["score_source"] for i in shown["indicators"]}["3.1"] == "computed"
     registry = app.extensions["chiso"]
+    _mark_appraised(app)
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
         period = db.session.scalar(select(Period).where(Period.scheme_code == "dienbien-so-2022"))
         result = rankings.ranking(registry, registry.schemes["dienbien-so-2022"], period,
@@ -151,6 +161,7 @@ def test_a_method_without_sql_ranks_in_python_with_the_same_numbers(app, as_user
     client = as_user("unit_user", "dienbien")
     save(client, "1.1", value="1")
     save(client, "3.1", numerator="45", denominator="50")
+    _mark_appraised(app)
     registry = app.extensions["chiso"]
     scheme = registry.schemes["dienbien-so-2022"]
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
