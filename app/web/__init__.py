@@ -1,6 +1,7 @@
 """The web layer: one blueprint per concern; shared rendering and error pages here."""
 from __future__ import annotations
 
+import math
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
@@ -121,7 +122,13 @@ def _number(value, digits: int = 2) -> str:
     """Vietnamese number format: 891,195 and 1.000 (comma for decimals, dot for thousands)."""
     if value is None:
         return "—"
-    value = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):  # a stored text that is no number is shown as it is
+        return str(value)
+    if not math.isfinite(number):  # an infinite or 4,001-digit value stored before the bounds
+        return str(value)
+    value = number
     if value == int(value):
         text = f"{int(value):,}"
     else:
