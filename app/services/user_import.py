@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from app.models import Province, Unit
 from app.models.user import ROLE_LABELS
 from app.services.users import UserError, check_new_user, create_user
+from app.storage import ArchiveRefused, check_workbook
 from app.xlsx_cells import append
 
 MAX_ROWS = 1000  # each user costs one Argon2 hash (~0.1 s): a bigger file would time out
@@ -136,6 +137,10 @@ def read_cells(filename: str, data: bytes) -> list[list[str]]:
 
 
 def _xlsx_cells(filename: str, data: bytes) -> list[list[str]]:
+    try:
+        check_workbook(data)  # before openpyxl unpacks it: a 200 KB file can hold 200 MB
+    except ArchiveRefused as exc:
+        raise ImportFileError(f"Tệp «{filename}»: {exc}") from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
