@@ -183,7 +183,9 @@ def _apply(assessment, answer: Answer | None, code: str, values: dict) -> None:
                      422: ("Những mục còn thiếu", "Missing")})
 def submit(scheme_code, period_code, unit_code):
     scheme, period, unit, assessment, allowed = context(scheme_code, period_code, unit_code)
-    rows = svc.visible_rows(scheme, period, allowed.writer)
+    if not svc.may_submit(allowed.writer):
+        raise ApiError(403, svc.SHARED_SUBMIT)
+    rows = svc.visible_rows(scheme, period)  # the whole assessment, whoever submits
     if assessment is not None and assessment.state == "returned":
         return _resubmit(scheme, period, unit, assessment, rows, allowed)
     blocked = svc.edit_block(assessment, period, today())

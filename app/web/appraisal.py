@@ -323,6 +323,8 @@ def _back_to_form(scheme, period, unit, found, writer, status, errors=None, mess
 @require("entry.own_unit")
 def reply(scheme_code, period_code, unit_code, code):
     scheme, period, unit, found, writer = _unit_context(scheme_code, period_code, unit_code)
+    if code not in {row.code for row in svc.visible_rows(scheme, period, writer or None)}:
+        abort(404)  # an agency answers the questions on the rows it leads, not another's
     try:
         ap.reply(found, code, request.form, current_user)
     except ap.InputErrors as exc:
@@ -337,8 +339,10 @@ def reply(scheme_code, period_code, unit_code, code):
 @login_required
 @require("entry.own_unit")
 def resubmit(scheme_code, period_code, unit_code):
-    scheme, period, unit, found, _writer = _unit_context(scheme_code, period_code, unit_code)
+    scheme, period, unit, found, writer = _unit_context(scheme_code, period_code, unit_code)
     try:
+        if not svc.may_submit(writer):
+            raise ap.AppraisalError(svc.SHARED_SUBMIT)
         ap.resubmit(found, svc.visible_rows(scheme, period), current_user)
         flash("Đã nộp lại hồ sơ sau giải trình. Hồ sơ chuyển lại cho thẩm định viên.", "success")
     except ap.AppraisalError as exc:
