@@ -55,7 +55,9 @@ def parse_meta(form) -> dict:
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    # A control character (CR/LF, tab) or a space would break the redirect that serves the link.
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 \
+            or any(ord(char) < 33 or ord(char) == 127 for char in url):
         raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
                                     "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
     return url

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jinja2_fragments.flask import render_block
 
 from app import permissions
+from app.tenancy import TenancyError
 from app.catalogue.model import METHOD_LABELS, PILLARS, UNIT_TYPES
 from app.models.user import ROLE_LABELS
 
@@ -36,6 +37,8 @@ def init_app(app) -> None:
     from app.web import (account, admin, appraisal, auth, catalogue, communes, dashboards,
                          entry, evidence, exports, health, home, notifications, offices, periods,
                          public, rankings, reopen, units, user_import, users)
+    from app.web.ids import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
                    account, api, dashboards, public, health, exports):
@@ -64,6 +67,18 @@ def init_app(app) -> None:
         (413, "Tệp quá lớn", "Tệp vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn."),
     ):
         app.register_error_handler(code, _error_page(code, title, text))
+
+    @app.errorhandler(TenancyError)
+    def _no_province(error):
+        """A superadmin (the one role without a province) reaching a province's row before
+        picking one: that row is not there for them yet. Anyone else reaching it is a bug."""
+        if getattr(current_user, "role", None) != "superadmin":
+            raise error
+        text = "Hãy chọn tỉnh trước (trang Tỉnh) rồi mở lại trang này."
+        if request.path.startswith("/api/"):
+            from app.api.errors import response
+            return response(404, "Không tìm thấy: tài khoản quản trị hệ thống chưa chọn tỉnh.")
+        return render_template("error.html", code=404, title="Chưa chọn tỉnh", text=text), 404
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error):

@@ -20,6 +20,7 @@ from app.storage import inline_allowed
 from app.web import _number, render
 from app.web import entry as entry_views
 from app.web.home import enabled_schemes, province_required
+from app.web.ids import form_id
 
 bp = Blueprint("appraisal", __name__)
 QUEUE = "appraisal/queue.html"
@@ -174,7 +175,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     position = mine.index(row) if row in mine else None
     answer = svc.answers_by_code(found).get(row.code)
     evidence = [link.evidence for link in svc.evidence_by_code(found).get(row.code, [])]
-    shown = request.args.get("ev", type=int)
+    shown = form_id(request.args, "ev") or None
     viewer = next((e for e in evidence if e.id == shown), None) or next(
         (e for e in evidence if inline_allowed(e.kind)), None)
     previous = entry_views._previous(scheme, period, unit)

@@ -387,6 +387,9 @@ def withdraw(scheme_code, period_code, unit_code):
                             unit_code=unit.code))
 
 
+CALENDAR_YEARS = (2000, 2100)  # the years a reporting calendar can show
+
+
 @bp.route("/calendar/<scheme_code>")
 @login_required
 @require("province.view")
@@ -395,6 +398,8 @@ def calendar(scheme_code):
     from app.services.calendar_due import due_in_month
     scheme = scheme_or_404(scheme_code)
     year = request.args.get("year", type=int) or today().year
+    if not CALENDAR_YEARS[0] <= year <= CALENDAR_YEARS[1]:
+        abort(404)  # no reporting year: -1 or 10**20 would fail as a date
     opened = {p.code: p for p in db.session.scalars(select(Period).where(
         Period.scheme_code == scheme.code))}
     province_unit = db.session.scalar(select(Unit).where(Unit.type == "tinh"))
