@@ -88,3 +88,42 @@ def test_parallel_web_uploads_make_one_record(app):
     assert [status for status, _page in results] == [200] * TIMES
     told = sum("Tệp này đã có" in page for _status, page in results)
     assert told == TIMES - 1
+
+
+def test_the_migration_merges_duplicates_made_before(tmp_path):
+    """Records duplicated by earlier races become one, its links kept (one per row)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.test_migrations import _fresh_app
+    app = _fresh_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="5c1e7a0b9d23")
+        with db.engine.begin() as conn:
+            run = conn.execute
+            run(text("INSERT INTO province (id, code, name, official_code, public_results) "
+                     "VALUES (1, 'dienbien', 'Điện Biên', '11', false)"))
+            run(text("INSERT INTO unit (id, province_id, code, official, name, type) "
+                     "VALUES (1, 1, 'so', true, 'Sở', 'so')"))
+            run(text("INSERT INTO period (id, province_id, scheme_code, code, type, state, "
+                     "deadline, opened_at) VALUES (1, 1, 's', '2022', 'year', 'open', "
+                     "'2023-01-31', '2022-01-01')"))
+            run(text("INSERT INTO assessment (id, province_id, scheme_code, scheme_version, "
+                     "period_id, unit_id, state, created_at) "
+                     "VALUES (1, 1, 's', 1, 1, 1, 'draft', '2022-01-01')"))
+            for evidence in (1, 2, 3):
+                run(text("INSERT INTO evidence (id, province_id, unit_id, sha256, kind, "
+                         "uploaded_at) VALUES (:id, 1, 1, :sha, 'pdf', '2022-01-01')"),
+                    {"id": evidence, "sha": "a" * 64})
+            for link, evidence, code in ((1, 1, "2.1"), (2, 2, "2.1"), (3, 3, "2.2")):
+                run(text("INSERT INTO evidence_link (id, province_id, evidence_id, "
+                         "assessment_id, code, created_at) VALUES (:id, 1, :ev, 1, :code, "
+                         "'2022-01-01')"), {"id": link, "ev": evidence, "code": code})
+        upgrade()
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT id FROM evidence")).scalars().all()
+            links = conn.execute(text("SELECT evidence_id, code FROM evidence_link "
+                                      "ORDER BY code")).all()
+        db.engine.dispose()
+    assert kept == [1]
+    assert [tuple(link) for link in links] == [(1, "2.1"), (1, "2.2")]
