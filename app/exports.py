@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from app import clock
 from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, page_setup, source_text
 from app.catalogue.model import Row, Scheme
+from app.xlsx_cells import Formula, append, put
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -181,9 +182,9 @@ def _assessment_line(sheet, row: Row, line_of, letters, answer, unit_type, templ
     for key, letter in letters.items():
         cell = sheet[f"{letter}{line}"]
         if children:
-            cell.value = _parent_cell(key, row, letter, [line_of[c.code] for c in children])
+            put(cell, _parent_cell(key, row, letter, [line_of[c.code] for c in children]))
         else:
-            cell.value = _leaf_cell(key, row, answer, letters, line, unit_type)
+            put(cell, _leaf_cell(key, row, answer, letters, line, unit_type))
         cell.border, cell.alignment = GRID, WRAP
         if row.depth == 0:
             cell.font, cell.fill = Font(bold=True), MAIN_FILL
@@ -201,7 +202,7 @@ def _parent_cell(key: str, row: Row, letter: str, child_lines: list[int]):
     if key == "title":
         return row.title
     if key in ("max", "self_score", "appraised"):
-        return f"=SUM({','.join(f'{letter}{n}' for n in child_lines)})"
+        return Formula(f"=SUM({','.join(f'{letter}{n}' for n in child_lines)})")
     return None
 
 
@@ -233,7 +234,7 @@ def _value_cell(row: Row, answer, letters, line: int):
         return NOT_ASSESSED
     if row.input == "fraction":  # the percentage, computed from the two cells beside it
         num, den = f"{letters['numerator']}{line}", f"{letters['denominator']}{line}"
-        return f'=IF({den}>0,ROUND({num}/{den}*100,2),"")'
+        return Formula(f'=IF({den}>0,ROUND({num}/{den}*100,2),"")')
     if answer is None or row.input == "score":
         return None
     if row.input == "boolean":
@@ -301,7 +302,7 @@ def _template_extras(book, sheet, rows: list[Row], line_of, letters) -> None:
         "6. Tải tệp lên ở trang «Nhập từ Excel» của hồ sơ: hệ thống cho xem trước những gì sẽ "
         "thay đổi và chỉ lưu khi bạn xác nhận; nếu có lỗi thì không lưu gì.",
     ):
-        guide.append([text])
+        append(guide, [text])
     guide["A1"].font = Font(bold=True, size=13)
     guide.column_dimensions["A"].width = 110
 
@@ -312,7 +313,7 @@ def _identity_sheet(book, heading: Heading) -> None:
               "version": heading.scheme.version, "period": heading.period_code,
               "unit": heading.unit_code}
     for key, label in IDENTITY_KEYS:
-        sheet.append([label, values[key]])
+        append(sheet, [label, values[key]])
     sheet.sheet_state = "hidden"
 
 
@@ -384,7 +385,7 @@ def _official_note(ranking) -> str | None:
 def _note_line(sheet, line: int, ranking) -> None:
     note = _official_note(ranking)
     if note:
-        sheet.cell(line + 1, 1, note).font = Font(italic=True)
+        put(sheet.cell(line + 1, 1), note).font = Font(italic=True)
 
 
 def ranking_heading(ranking) -> Heading:
@@ -435,7 +436,7 @@ def _scoresheet_header(sheet, scheme, columns, letter, extra, total_col) -> None
             _heading_cell(sheet, top, column - len(leaves), f"{row.code}. {row.title}", None)
             _heading_cell(sheet, codes, column, f"Cộng {row.code}", 9)
             span = f"{letter[id(leaves[0])]}{maxima}:{letter[id(leaves[-1])]}{maxima}"
-            sheet.cell(maxima, column, f"=SUM({span})").font = TOTAL_FONT
+            sheet.cell(maxima, column, Formula(f"=SUM({span})")).font = TOTAL_FONT
         else:
             _heading_cell(sheet, codes, column, row.code, 7)
             sheet.cell(maxima, column, number(row.max_points))
@@ -456,19 +457,21 @@ def _scoresheet_line(sheet, line: int, ranking, place, columns, letter, total_co
             values.append(_leaf_score(place, row.code))
         else:
             leaves = _leaves_under(row)
-            values.append(f"=SUM({letter[id(leaves[0])]}{line}:{letter[id(leaves[-1])]}{line})")
+            values.append(Formula(
+                f"=SUM({letter[id(leaves[0])]}{line}:{letter[id(leaves[-1])]}{line})"))
     mains = [letter[id(row)] for kind, row in columns if kind == "main"]
     total = get_column_letter(total_col)
     top = get_column_letter(total_col + 1)
-    values.append(f"=SUM({','.join(f'{m}{line}' for m in mains)})")
+    values.append(Formula(f"=SUM({','.join(f'{m}{line}' for m in mains)})"))
     values.append(number(place.totals.max))
-    values.append(f"=ROUND({total}{line}/{top}{line}*100,2)" if place.totals.max else None)
+    values.append(Formula(f"=ROUND({total}{line}/{top}{line}*100,2)") if place.totals.max
+                  else None)
     if not ranking.published:
         values.append(place.assessment.state_label)
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(line, column, value)
+        cell = put(sheet.cell(line, column), value)
         cell.border = GRID
-        if isinstance(value, str) and value.startswith("=SUM"):
+        if isinstance(value, Formula) and value.startswith("=SUM"):
             cell.font = TOTAL_FONT
     sheet.cell(line, 3).alignment = WRAP
 
@@ -489,12 +492,12 @@ def ranking_workbook(ranking) -> bytes:
         for place in group.places:
             values = [_rank(place), place.unit.code, place.unit.name, number(place.totals.total),
                       number(place.totals.max),
-                      f"=ROUND(D{line}/E{line}*100,2)" if place.totals.max else None,
+                      Formula(f"=ROUND(D{line}/E{line}*100,2)") if place.totals.max else None,
                       place.change]
             if not ranking.published:
                 values.append(place.assessment.state_label)
             for column, value in enumerate(values, start=1):
-                sheet.cell(line, column, value).border = GRID
+                put(sheet.cell(line, column), value).border = GRID
             sheet.cell(line, 3).alignment = WRAP
             line += 1
     if ranking.not_ranked:  # listed beneath, with why: only appraised work is ranked
@@ -502,7 +505,7 @@ def ranking_workbook(ranking) -> bytes:
         line += 1
         for unit in ranking.not_ranked:
             for column, value in enumerate([None, unit.code, unit.name, unit.label], start=1):
-                sheet.cell(line, column, value).border = GRID
+                put(sheet.cell(line, column), value).border = GRID
             sheet.cell(line, 3).alignment = WRAP
             line += 1
     _note_line(sheet, line, ranking)
@@ -574,7 +577,7 @@ def _csv_cell(value) -> str:
 def _title_rows(sheet, lines: list[str], width: int) -> None:
     last = get_column_letter(max(width, 1))
     for index, text in enumerate(lines, start=1):
-        sheet.cell(index, 1, text)
+        put(sheet.cell(index, 1), text)
         sheet.merge_cells(f"A{index}:{last}{index}")
         sheet.cell(index, 1).alignment = Alignment(wrap_text=True, vertical="center")
     sheet["A1"].font = Font(bold=True, size=14)
@@ -589,7 +592,7 @@ def _header(sheet, headings: list[str], widths: list[int]) -> None:
 
 
 def _heading_cell(sheet, line: int, column: int, text: str, width: int | None) -> None:
-    cell = sheet.cell(line, column, text)
+    cell = put(sheet.cell(line, column), text)
     cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, GRID
     cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     if width:
@@ -597,7 +600,7 @@ def _heading_cell(sheet, line: int, column: int, text: str, width: int | None) -
 
 
 def _group_line(sheet, line: int, label: str, width: int) -> None:
-    sheet.cell(line, 1, label)
+    put(sheet.cell(line, 1), label)
     sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=width)
     sheet.cell(line, 1).font, sheet.cell(line, 1).fill = Font(bold=True), MAIN_FILL
 

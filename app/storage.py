@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import re
 import struct
@@ -178,35 +179,61 @@ class EvidenceStore:
     def _sniff_zip(self, file) -> str:
         """DOCX, XLSX or ODT from the members' names; refuse dangerous archives first."""
         try:
-            entries, directory_size = _declared_directory(file)
-            self._check_entry_count(entries, directory_size)
-            with zipfile.ZipFile(file) as archive:
-                members = archive.infolist()
-                self._check_archive(members)
-                return _office_kind(archive, {member.filename for member in members})
+            with check_archive(file, self.max_zip_entries, self.max_zip_total) as archive:
+                return _office_kind(archive, {member.filename for member in archive.infolist()})
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError,
                 OSError):
             # damaged (an offset before the start gives OSError EINVAL), encrypted or using an
             # unknown compression: not a document we can accept
             raise UnsupportedType() from None
 
-    def _check_entry_count(self, entries: int, directory_size: int) -> None:
-        limit = self.max_zip_entries
-        if entries > limit or directory_size > limit * ZIP_DIRECTORY_BYTES_PER_ENTRY:
-            raise ArchiveRefused(f"Tệp nén có quá nhiều thành phần (tối đa {limit}), "
-                                 "không được chấp nhận.")
 
-    def _check_archive(self, members: list[zipfile.ZipInfo]) -> None:
-        """Judge from the central directory alone: no member is decompressed here."""
-        self._check_entry_count(len(members), 0)
-        if sum(member.file_size for member in members) > self.max_zip_total:
-            raise ArchiveRefused(f"Tệp khi giải nén vượt quá {_human_size(self.max_zip_total)}, "
+def check_archive(file, max_entries: int, max_total: int) -> zipfile.ZipFile:
+    """The zip ``file`` opened, once its directory shows no danger: ArchiveRefused for more
+    than ``max_entries`` members, more than ``max_total`` bytes unpacked, or a member packed
+    more than ZIP_MAX_RATIO times (a zip bomb). Judged from the directory alone, nothing is
+    decompressed; the evidence upload and every workbook import pass through it. A damaged
+    archive raises what zipfile raises (BadZipFile, OSError…)."""
+    entries, directory_size = _declared_directory(file)
+    _check_entry_count(entries, directory_size, max_entries)
+    file.seek(0)
+    archive = zipfile.ZipFile(file)
+    try:
+        members = archive.infolist()
+        _check_entry_count(len(members), 0, max_entries)
+        if sum(member.file_size for member in members) > max_total:
+            raise ArchiveRefused(f"Tệp khi giải nén vượt quá {_human_size(max_total)}, "
                                  "không được chấp nhận.")
         for member in members:
             if (member.file_size > ZIP_RATIO_GRACE
                     and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1)):
                 raise ArchiveRefused("Tệp chứa thành phần nén bất thường (nghi là “bom nén”), "
                                      "không được chấp nhận.")
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+# A workbook to import (values, users) is read by openpyxl, which holds its shared strings in
+# memory: its bounds are far below an evidence file's (a real one unpacks to under 1 MB).
+WORKBOOK_MAX_ENTRIES = 100
+WORKBOOK_MAX_TOTAL = 20 * 2**20
+
+
+def check_workbook(data: bytes) -> None:
+    """ArchiveRefused for an uploaded .xlsx that could exhaust memory once opened; called before
+    openpyxl sees it. A damaged file is left for the reader to report."""
+    try:
+        check_archive(io.BytesIO(data), WORKBOOK_MAX_ENTRIES, WORKBOOK_MAX_TOTAL).close()
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, OSError):
+        pass
+
+
+def _check_entry_count(entries: int, directory_size: int, limit: int) -> None:
+    if entries > limit or directory_size > limit * ZIP_DIRECTORY_BYTES_PER_ENTRY:
+        raise ArchiveRefused(f"Tệp nén có quá nhiều thành phần (tối đa {limit}), "
+                             "không được chấp nhận.")
 
 
 def _declared_directory(file) -> tuple[int, int]:

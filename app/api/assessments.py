@@ -130,11 +130,40 @@ def put_values(scheme_code, period_code, unit_code):
     return jsonify(assessment_json(scheme, period, unit, assessment, allowed.writer))
 
 
+MAX_DEPTH = 8  # {"values": {"1.1": {"value": …}}} is three deep
+
+
 def _body_map(key: str) -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        body = None
+    problem = _json_problem(body, MAX_DEPTH)
+    if problem:
+        raise ApiError(400, problem)
     if not isinstance(body, dict) or not isinstance(body.get(key), dict) or not body[key]:
         raise ApiError(422, BAD_BODY % key, errors={key: BAD_BODY % key})
     return body[key]
+
+
+def _json_problem(value, depth: int) -> str | None:
+    """Why a parsed body cannot be used although it is JSON: nested too deep, or a string
+    holding half of a UTF-16 pair (\\ud800), which no database column can store."""
+    if depth < 0:
+        return f"Nội dung JSON lồng nhau quá sâu (tối đa {MAX_DEPTH} tầng)."
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "Nội dung JSON có ký tự không hợp lệ (nửa cặp UTF-16, ví dụ \\ud800)."
+        return None
+    items = value.items() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        for part in (item if isinstance(value, dict) else (item,)):
+            problem = _json_problem(part, depth - 1)
+            if problem:
+                return problem
+    return None
 
 
 def _unknown(scheme, code: str) -> str:
@@ -184,7 +213,9 @@ def _apply(assessment, answer: Answer | None, code: str, values: dict) -> None:
                      422: ("Những mục còn thiếu", "Missing")})
 def submit(scheme_code, period_code, unit_code):
     scheme, period, unit, assessment, allowed = context(scheme_code, period_code, unit_code)
-    rows = svc.visible_rows(scheme, period, allowed.writer)
+    if not svc.may_submit(allowed.writer):
+        raise ApiError(403, svc.SHARED_SUBMIT)
+    rows = svc.visible_rows(scheme, period)  # the whole assessment, whoever submits
     if assessment is not None and assessment.state == "returned":
         return _resubmit(scheme, period, unit, assessment, rows, allowed)
     blocked = svc.edit_block(assessment, period, today())

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from app.catalogue.model import UNIT_TYPES, Row, Scheme
 from app.periods import TYPE_LABELS
 from app.scoring.core import CORE
+from app.xlsx_cells import put
 
 TITLE_ROW, SOURCE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -119,16 +120,15 @@ def _threshold(unit_type: str):
 
 def _write_heading(sheet, scheme: Scheme, columns) -> None:
     last = get_column_letter(len(columns))
-    sheet["A1"] = scheme.title
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = source_text(scheme)
+    put(sheet["A1"], scheme.title).font = Font(bold=True, size=14)
+    put(sheet["A2"], source_text(scheme))
     sheet["A2"].font = Font(italic=True)
     for row in (TITLE_ROW, SOURCE_ROW):
         sheet.merge_cells(f"A{row}:{last}{row}")
         sheet[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="center")
     sheet.row_dimensions[TITLE_ROW].height = 36
     for index, (heading, width, _value) in enumerate(columns, start=1):
-        cell = sheet.cell(HEADER_ROW, index, heading)
+        cell = put(sheet.cell(HEADER_ROW, index), heading)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = GRID
@@ -152,7 +152,7 @@ def _write_rows(sheet, scheme: Scheme, columns) -> dict[str, int]:
         for index, (heading, _width, value) in enumerate(columns, start=1):
             cell = sheet.cell(line, index)
             if heading != POINTS_HEADING:
-                cell.value = value(row)
+                put(cell, value(row))
             elif row.children:
                 cell.value = f"=SUM({','.join(f'{letter}{line_of[c.code]}' for c in row.children)})"
             else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -13,7 +13,9 @@ from app.tenancy import TenantMixin
 
 class Evidence(TenantMixin, db.Model):
     """A file (by SHA-256, stored once) or a web link, owned by a unit. An official document
-    carries its number, date and issuer; that date is the document's, not the upload's."""
+    carries its number, date and issuer; that date is the document's, not the upload's.
+    One record per unit and content: two uploads of the same file at once find one record."""
+    __table_args__ = (Index("uq_evidence_unit_id_sha256", "unit_id", "sha256", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -304,7 +304,23 @@ def progress(rows: list[Row], answers: dict[str, Answer], evidence: dict[str, li
     return result
 
 
+# A shared assessment (Yên Bái's KPIs: the province is assessed, each agency writes the rows it
+# leads) is submitted and withdrawn by whoever answers for all of it, the province admin or the
+# assessed unit's own users, once every agency's rows are complete. An agency writes and
+# answers questions on its own rows only.
+SHARED_SUBMIT = ("Hồ sơ này do nhiều cơ quan cùng nhập: chỉ quản trị tỉnh (đầu mối của tỉnh) "
+                 "nộp, rút hoặc nộp lại hồ sơ, khi mọi cơ quan đã nhập đủ phần của mình.")
+
+
+def may_submit(writer) -> bool:
+    """Whether the one writing (``writer``: None for all rows, an agency for its own rows,
+    False for a reader) may submit, withdraw or resubmit the whole assessment."""
+    return writer is None
+
+
 def submit(assessment: Assessment, rows: list[Row], user, today: date) -> None:
+    """Submit the assessment; ``rows`` are all its rows of the period (``visible_rows`` without
+    a writer), whoever submits."""
     blocked = edit_block(assessment, assessment.period, today)
     if blocked:
         raise EntryError(blocked)

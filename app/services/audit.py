@@ -19,11 +19,19 @@ def record(action: str, *, assessment=None, code=None, field=None, old=None, new
         user_id=user.id if user is not None else None))
 
 
+# Every field the audit records is bounded where it is typed (texts at 5,000 characters,
+# numbers at parse_number's bounds); this keeps one stray value from filling the append-only
+# trail all the same.
+VALUE_LIMIT = 6000
+
+
 def _text(value):
     if value is None:
         return None
     if isinstance(value, bool):
         return "có" if value else "không"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
+        text = format(value.normalize(), "f") if value.is_finite() else str(value)
+    else:
+        text = str(value)
+    return text if len(text) <= VALUE_LIMIT else text[:VALUE_LIMIT - 1] + "…"

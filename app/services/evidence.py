@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.extensions import db
@@ -55,7 +56,9 @@ def parse_meta(form) -> dict:
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    # A control character (CR/LF, tab) or a space would break the redirect that serves the link.
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 \
+            or any(ord(char) < 33 or ord(char) == 127 for char in url):
         raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
                                     "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
     return url
@@ -88,17 +91,33 @@ def attach_file(assessment: Assessment, code: str, stream, filename: str, meta: 
 
     The same bytes posted again by the unit return the existing record, now linked here too."""
     stored = store().save(stream)  # raises StorageError subclasses, nothing kept on failure
-    evidence = db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
+
+    def existing():
+        return db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
                                                         Evidence.sha256 == stored.sha256))
+    evidence = existing()
     created = evidence is None
     if created:
-        evidence = Evidence(unit_id=assessment.unit_id, sha256=stored.sha256, kind=stored.kind,
-                            size=stored.size, filename=_clean_name(filename, stored.kind),
-                            uploaded_by_id=getattr(user, "id", None), **meta)
-        db.session.add(evidence)
-        db.session.flush()
+        evidence, created = _insert_once(Evidence(
+            unit_id=assessment.unit_id, sha256=stored.sha256, kind=stored.kind,
+            size=stored.size, filename=_clean_name(filename, stored.kind),
+            uploaded_by_id=getattr(user, "id", None), **meta), existing)
     link(assessment, code, evidence, user)
     return evidence, created
+
+
+def _insert_once(row, existing):
+    """(row, True) once ``row`` is flushed; (the row ``existing()`` finds, False) when a request
+    running at the same time inserted the same one first (the unique index refused ours)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found, False
+    return row, True
 
 
 def attach_url(assessment: Assessment, code: str, url: str, meta: dict, user) -> Evidence:
@@ -115,13 +134,17 @@ def attach_url(assessment: Assessment, code: str, url: str, meta: dict, user) ->
 
 
 def link(assessment: Assessment, code: str, evidence: Evidence, user) -> EvidenceLink:
-    existing = db.session.scalar(select(EvidenceLink).where(
-        EvidenceLink.assessment_id == assessment.id, EvidenceLink.code == code,
-        EvidenceLink.evidence_id == evidence.id))
-    if existing is not None:
-        return existing
-    created = EvidenceLink(assessment_id=assessment.id, code=code, evidence_id=evidence.id)
-    db.session.add(created)
+    def existing():
+        return db.session.scalar(select(EvidenceLink).where(
+            EvidenceLink.assessment_id == assessment.id, EvidenceLink.code == code,
+            EvidenceLink.evidence_id == evidence.id))
+    found = existing()
+    if found is not None:
+        return found
+    created, new = _insert_once(EvidenceLink(assessment_id=assessment.id, code=code,
+                                             evidence_id=evidence.id), existing)
+    if not new:
+        return created
     audit.record("evidence.add", assessment=assessment, code=code, field="evidence",
                  new=evidence.label, user=user)
     return created

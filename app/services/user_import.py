@@ -21,6 +21,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from app.models import Province, Unit
 from app.models.user import ROLE_LABELS
 from app.services.users import UserError, check_new_user, create_user
+from app.storage import ArchiveRefused, check_workbook
+from app.xlsx_cells import append
 
 MAX_ROWS = 1000  # each user costs one Argon2 hash (~0.1 s): a bigger file would time out
 MAX_COLUMNS = 30
@@ -135,6 +137,10 @@ def read_cells(filename: str, data: bytes) -> list[list[str]]:
 
 
 def _xlsx_cells(filename: str, data: bytes) -> list[list[str]]:
+    try:
+        check_workbook(data)  # before openpyxl unpacks it: a 200 KB file can hold 200 MB
+    except ArchiveRefused as exc:
+        raise ImportFileError(f"Tệp «{filename}»: {exc}") from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -283,10 +289,10 @@ def template_workbook(units: list[Unit]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Người dùng"
-    sheet.append(list(LABELS.values()))
+    append(sheet, list(LABELS.values()))
     example = next((u for u in units if u.type in ("xa", "phuong", "thi_tran")),
                    units[0] if units else None)
-    sheet.append(["nguyenvana@example.vn", "Nguyễn Văn A", ROLE_LABELS["unit_user"],
+    append(sheet, ["nguyenvana@example.vn", "Nguyễn Văn A", ROLE_LABELS["unit_user"],
                   example.code if example else "", ""])
     for column, width in zip("ABCDE", (34, 28, 20, 14, 18)):
         sheet.column_dimensions[column].width = width
@@ -306,7 +312,7 @@ def template_workbook(units: list[Unit]) -> bytes:
         ["Mã đơn vị", "Tên đơn vị"],
         *[[u.code, u.name] for u in units],
     ):
-        guide.append(line)
+        append(guide, line)
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 40
     out = io.BytesIO()

@@ -30,6 +30,7 @@ from app.services import assessments as svc
 from app.services import audit
 from app.services.numbers import parse_number
 from app.services.user_import import fold
+from app.storage import ArchiveRefused, check_workbook
 
 MAX_LINES = 2000  # a scheme has a few hundred rows at most; blank formatted rows can run on
 MAX_COLUMNS = 40
@@ -167,6 +168,10 @@ def read(filename: str, data: bytes) -> Upload:
 
 
 def _open(filename: str, data: bytes, data_only: bool):
+    try:
+        check_workbook(data)  # before openpyxl unpacks it: a 200 KB file can hold 200 MB
+    except ArchiveRefused as exc:
+        raise ImportFileError(f"Tệp «{filename}»: {exc}") from None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):

@@ -13,6 +13,7 @@ from jinja2_fragments.flask import render_block
 
 from app import permissions
 from app.catalogue.model import PILLARS, UNIT_TYPES
+from app.tenancy import TenancyError
 from app.models.user import ROLE_LABELS
 
 
@@ -37,6 +38,8 @@ def init_app(app) -> None:
                          entry, evidence, exports, health, home, mail, notifications, offices,
                          password_reset, periods, public, rankings, reopen, units, user_import,
                          users)
+    from app.web.ids import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in (auth, home, admin, units, users, user_import, periods, catalogue, entry,
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
                    account, api, dashboards, public, health, exports, mail, password_reset):
@@ -66,6 +69,18 @@ def init_app(app) -> None:
         (413, "Tệp quá lớn", "Tệp vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn."),
     ):
         app.register_error_handler(code, _error_page(code, title, text))
+
+    @app.errorhandler(TenancyError)
+    def _no_province(error):
+        """A superadmin (the one role without a province) reaching a province's row before
+        picking one: that row is not there for them yet. Anyone else reaching it is a bug."""
+        if getattr(current_user, "role", None) != "superadmin":
+            raise error
+        text = "Hãy chọn tỉnh trước (trang Tỉnh) rồi mở lại trang này."
+        if request.path.startswith("/api/"):
+            from app.api.errors import response
+            return response(404, "Không tìm thấy: tài khoản quản trị hệ thống chưa chọn tỉnh.")
+        return render_template("error.html", code=404, title="Chưa chọn tỉnh", text=text), 404
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error):
@@ -126,7 +141,12 @@ def _number(value, digits: int = 3) -> str:
     half up past ``digits``, trailing zeros dropped."""
     if value is None:
         return "—"
-    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    try:
+        exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    except ArithmeticError:  # a stored text that is no number, or one too long to round
+        return str(value)
+    if not exact.is_finite():  # an infinite value stored before numbers were bounded
+        return str(value)
     text = f"{exact:,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

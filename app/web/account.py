@@ -8,6 +8,7 @@ from wtforms import StringField
 
 from app.services import tokens
 from app.web import render
+from app.web.ids import form_id
 
 bp = Blueprint("account", __name__)
 PAGE = "account/tokens.html"
@@ -45,7 +46,7 @@ def token_create():
 @bp.route("/account/tokens/revoke", methods=["POST"])
 @login_required
 def token_revoke():
-    revoked = tokens.revoke(current_user, request.form.get("token_id", type=int) or 0)
+    revoked = tokens.revoke(current_user, form_id(request.form, "token_id"))
     if revoked is None:
         flash("Không tìm thấy mã truy cập này trong tài khoản của bạn.", "error")
     else:

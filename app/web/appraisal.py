@@ -20,6 +20,7 @@ from app.storage import inline_allowed
 from app.web import _number, render
 from app.web import entry as entry_views
 from app.web.home import enabled_schemes, province_required
+from app.web.ids import form_id
 
 bp = Blueprint("appraisal", __name__)
 QUEUE = "appraisal/queue.html"
@@ -175,7 +176,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     position = mine.index(row) if row in mine else None
     answer = svc.answers_by_code(found).get(row.code)
     evidence = [link.evidence for link in svc.evidence_by_code(found).get(row.code, [])]
-    shown = request.args.get("ev", type=int)
+    shown = form_id(request.args, "ev") or None
     viewer = next((e for e in evidence if e.id == shown), None) or next(
         (e for e in evidence if inline_allowed(e.kind)), None)
     previous = entry_views._previous(scheme, period, unit)
@@ -325,6 +326,8 @@ def _back_to_form(scheme, period, unit, found, writer, status, errors=None, mess
 @require("entry.own_unit")
 def reply(scheme_code, period_code, unit_code, code):
     scheme, period, unit, found, writer = _unit_context(scheme_code, period_code, unit_code)
+    if code not in {row.code for row in svc.visible_rows(scheme, period, writer or None)}:
+        abort(404)  # an agency answers the questions on the rows it leads, not another's
     try:
         ap.reply(found, code, request.form, current_user)
     except ap.InputErrors as exc:
@@ -339,8 +342,10 @@ def reply(scheme_code, period_code, unit_code, code):
 @login_required
 @require("entry.own_unit")
 def resubmit(scheme_code, period_code, unit_code):
-    scheme, period, unit, found, _writer = _unit_context(scheme_code, period_code, unit_code)
+    scheme, period, unit, found, writer = _unit_context(scheme_code, period_code, unit_code)
     try:
+        if not svc.may_submit(writer):
+            raise ap.AppraisalError(svc.SHARED_SUBMIT)
         ap.resubmit(found, svc.visible_rows(scheme, period), current_user)
         flash("Đã nộp lại hồ sơ sau giải trình. Hồ sơ chuyển lại cho thẩm định viên.", "success")
     except ap.AppraisalError as exc:

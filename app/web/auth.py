@@ -70,8 +70,11 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
+    """``target`` when it is a path of this site; a control character (CR/LF would break the
+    Location header) or a backslash (read by browsers as //) sends home instead."""
     if target and not urlsplit(target).netloc and target.startswith("/") \
-            and not target.startswith("//"):
+            and not target.startswith("//") and "\\" not in target \
+            and not any(ord(char) < 32 or ord(char) == 127 for char in target):
         return target
     return url_for("home.index")
 

@@ -15,7 +15,7 @@ from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import OfficeAssignment, Period, Unit
 from app.models.assessment import STATE_LABELS
-from app.permissions import can, require
+from app.permissions import require
 from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
@@ -98,6 +98,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "section_rows": section_rows,
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
+        "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,
         # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
         **appraisal.unit_form_context(assessment, period, today(), blocked, writer is False,
                                       svc.visible_rows(scheme, period),
@@ -365,12 +366,16 @@ def submit(scheme_code, period_code, unit_code):
                                                         create=True)
     if writer is False:
         abort(404)
+    if not svc.may_submit(writer):
+        flash(f"Chưa nộp được: {svc.SHARED_SUBMIT}", "error")
+        return redirect(url_for("entry.check", scheme_code=scheme.code, period_code=period.code,
+                                unit_code=unit.code)), 303
     if request.form.get("confirm") != "1":
         flash("Hãy đánh dấu ô xác nhận trước khi nộp.", "error")
         return redirect(url_for("entry.check", scheme_code=scheme.code, period_code=period.code,
                                 unit_code=unit.code))
     try:
-        svc.submit(assessment, _rows(scheme, period, writer), current_user, today())
+        svc.submit(assessment, svc.visible_rows(scheme, period), current_user, today())
     except svc.EntryError as exc:
         flash(f"Chưa nộp được: {exc}", "error")
         return redirect(url_for("entry.check", scheme_code=scheme.code, period_code=period.code,
@@ -388,12 +393,17 @@ def withdraw(scheme_code, period_code, unit_code):
     if assessment is None or writer is False:
         abort(404)
     try:
+        if not svc.may_submit(writer):
+            raise svc.EntryError(svc.SHARED_SUBMIT)
         svc.withdraw(assessment, current_user)
         flash("Đã rút hồ sơ về để sửa. Nhớ nộp lại trước hạn.", "success")
     except svc.EntryError as exc:
         flash(str(exc), "error")
     return redirect(url_for("entry.form", scheme_code=scheme.code, period_code=period.code,
                             unit_code=unit.code))
+
+
+CALENDAR_YEARS = (2000, 2100)  # the years a reporting calendar can show
 
 
 @bp.route("/calendar/<scheme_code>")
@@ -404,6 +414,8 @@ def calendar(scheme_code):
     from app.services.calendar_due import due_in_month
     scheme = scheme_or_404(scheme_code)
     year = request.args.get("year", type=int) or today().year
+    if not CALENDAR_YEARS[0] <= year <= CALENDAR_YEARS[1]:
+        abort(404)  # no reporting year: -1 or 10**20 would fail as a date
     opened = {p.code: p for p in db.session.scalars(select(Period).where(
         Period.scheme_code == scheme.code))}
     province_unit = db.session.scalar(select(Unit).where(Unit.type == "tinh"))

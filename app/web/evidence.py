@@ -18,6 +18,7 @@ from app.storage import StorageError, content_disposition, inline_allowed
 from app.tenancy import get_or_404
 from app.web import render
 from app.web.entry import _context, _rows, row_response, today
+from app.web.ids import form_id
 
 bp = Blueprint("evidence", __name__)
 ROW = "/assessments/<scheme_code>/<period_code>/<unit_code>/rows/<code>/evidence"
@@ -118,7 +119,7 @@ def reuse(scheme_code, period_code, unit_code, code):
     ctx = _row_context(scheme_code, period_code, unit_code, code, create=True)
     if refused := _blocked(ctx):
         return refused
-    evidence = get_or_404(Evidence, id=request.form.get("evidence_id", type=int) or 0,
+    evidence = get_or_404(Evidence, id=form_id(request.form, "evidence_id"),
                           unit_id=ctx.assessment.unit_id)
     ev.link(ctx.assessment, code, evidence, current_user)
     db.session.commit()

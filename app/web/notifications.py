@@ -15,6 +15,7 @@ from app.services.notifications import KINDS, unread_count
 from app.tenancy import get_or_404
 from app.web import render
 from app.web.home import province_required
+from app.web.ids import form_id
 
 bp = Blueprint("notifications", __name__)
 LIST_LIMIT = 200
@@ -55,7 +56,7 @@ def mark_read():
     if redirect_:
         return redirect_
     now = datetime.utcnow()
-    notification_id = request.form.get("id", type=int)
+    notification_id = form_id(request.form, "id") or None
     if notification_id is None:
         db.session.execute(update(Notification).where(
             Notification.user_id == current_user.id, Notification.read_at.is_(None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
+from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from app import clock
@@ -60,16 +61,15 @@ def index():
 @login_required
 @require("periods.manage")
 def deadline_preview():
-    """htmx: the calendar deadline of the period being typed, and whether it has passed."""
+    """htmx: the calendar deadline of the period being typed, and whether it has passed (a
+    block of the periods page, so what the person typed is escaped like everywhere else)."""
     try:
-        due = calendar_deadline(registry(), request.args.get("scheme", ""),
-                                request.args.get("code", ""))
+        due, error = calendar_deadline(registry(), request.args.get("scheme", ""),
+                                       request.args.get("code", "")), None
     except PeriodError as exc:
-        return f'<p class="error">{exc}</p>'
-    if due < clock.today():
-        return (f'<p class="hint">Hạn theo lịch là {due:%d/%m/%Y}, đã qua. Kỳ sẽ nhận hạn mới '
-                f'bạn chọn dưới đây, hoặc 30 ngày kể từ hôm nay nếu để trống.</p>')
-    return f'<p class="hint">Hạn nộp theo lịch của tỉnh: <strong>{due:%d/%m/%Y}</strong>.</p>'
+        due, error = None, str(exc)
+    return render_block("periods/index.html", "deadline_preview", due=due, preview_error=error,
+                        today=clock.today())
 
 
 @bp.route("/periods/<int:period_id>/state", methods=["POST"])

@@ -72,9 +72,12 @@ def edit(unit_id):
         if not can(current_user, "units.manage"):
             from flask import abort
             abort(403)
-        if form.validate_on_submit() and _valid_dates(form):
-            form.populate_obj(unit)
-            unit.parent_id = int(form.parent.data) if form.parent.data else None
+        if form.validate_on_submit() and _valid_dates(form) and _code_free(form, unit):
+            # Field by field: populate_obj would write the parent's id (a string) onto the
+            # ``parent`` relationship.
+            unit.name, unit.code = form.name.data.strip(), form.code.data.strip()
+            unit.type, unit.parent_id = form.type.data, _parent_id(form)
+            unit.valid_from, unit.valid_to = form.valid_from.data, form.valid_to.data
             db.session.commit()
             flash(f"Đã lưu đơn vị {unit.name}.", "success")
             return redirect(url_for("units.edit", unit_id=unit.id))
@@ -97,7 +100,7 @@ def create():
         else:
             unit = Unit(code=form.code.data.strip(), name=form.name.data.strip(),
                         type=form.type.data, official=False,
-                        parent_id=int(form.parent.data) if form.parent.data else None,
+                        parent_id=_parent_id(form),
                         valid_from=form.valid_from.data or clock.today(),
                         valid_to=form.valid_to.data)
             db.session.add(unit)
@@ -113,6 +116,18 @@ def _choices(form, exclude=None):
         Unit.valid_to.is_(None), or_(Unit.type.in_(["tinh", "huyen"]))).order_by(Unit.name))
     form.parent.choices = [("", "— Không —")] + [
         (str(u.id), u.name) for u in parents if u.id != exclude]
+
+
+def _parent_id(form) -> int | None:
+    return int(form.parent.data) if form.parent.data else None  # one of the choices offered
+
+
+def _code_free(form, unit) -> bool:
+    taken = db.session.scalar(select(Unit.id).where(Unit.code == form.code.data.strip(),
+                                                    Unit.valid_to.is_(None), Unit.id != unit.id))
+    if taken:
+        form.code.errors.append("Mã đơn vị này đã có.")
+    return not taken
 
 
 def _valid_dates(form) -> bool:
