@@ -69,6 +69,18 @@ def staged_values(app, client):
             for name in ("token", "filename", "digest")}
 
 
+def reset_link(app, _client):
+    """A password-reset link as the e-mail carries it."""
+    from app.models import OutboxMail
+    from app.services import password_reset
+    with app.app_context():
+        assert password_reset.ask(demo("viewer", "dienbien"), "127.0.0.1")
+        db.session.commit()
+        with tenancy.unscoped():
+            body = db.session.scalars(select(OutboxMail.body_text)).all()[-1]
+    return {"token": re.search(r"/reset-password/(\S+)", body)[1]}
+
+
 USERS_CSV = "Thư điện tử,Họ và tên,Vai trò\nmoi@example.vn,Người Mới,Người xem\n".encode()
 
 
@@ -148,6 +160,13 @@ FORMS = {
                            {"reason": "Sai số liệu"}, None),
     "reopen.reopen": ("province_admin", "dienbien", f"{A}/reopen",
                       {"reason": "Quá hạn do mất điện", "until": "2099-12-31"}, None),
+    "mail.preferences": ("unit_user", "dienbien", "/account/mail",
+                         {"returned": "now", "published": "digest", "deadline": "off"}, None),
+    "password_reset.forgot": (None, None, "/forgot-password",
+                              {"email": demo("viewer", "dienbien")}, None),
+    "password_reset.reset": (None, None, "/reset-password/{token}",
+                             {"password": "Mat-khau-moi-2026", "confirm": "Mat-khau-moi-2026"},
+                             reset_link),
     "units.create": ("province_admin", "dienbien", "/units/new",
                      {"name": "Ban Quản lý dự án", "code": "dienbien.bqlda", "type": "co_quan",
                       "parent": "{province}"}, None),
