@@ -8,10 +8,11 @@
     if (summary) { summary.focus(); }
   }
 
-  // Ask before destructive actions: <form data-confirm="…">.
+  // Ask before destructive actions: <form data-confirm="…">. Stopping the event here, in the
+  // capture phase, also keeps it from htmx's own listener on an hx-post form.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
+    if (message && !window.confirm(message)) { event.preventDefault(); event.stopPropagation(); }
   }, true);
 
   // Choosing a file must not save the row it sits in: the upload has its own button.
