@@ -14,6 +14,7 @@ KINDS = {
     "published": "Đã công bố kết quả",
     "unpublished": "Hủy công bố kết quả",
     "deadline": "Sắp đến hạn",
+    "period": "Kỳ báo cáo",
 }
 
 

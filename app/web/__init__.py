@@ -51,6 +51,8 @@ def init_app(app) -> None:
     )
     app.jinja_env.filters["num"] = _number
     app.jinja_env.filters["vn"] = _vietnam_time
+    from app.web import labels
+    labels.init_app(app)
 
     @app.context_processor
     def _province_context():
