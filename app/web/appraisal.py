@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app import search
 from app.extensions import db
 from app.models import Assessment, Period, Unit
 from app.models.assessment import STATE_LABELS
@@ -106,9 +107,10 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
         stmt = stmt.where(Assessment.scheme_code == args["scheme"])
     if args["period"]:
         stmt = stmt.where(Period.code == args["period"])
-    if args["q"]:
-        stmt = stmt.where(Unit.name.ilike(f"%{args['q']}%"))
     assessments = db.session.scalars(stmt).all()
+    if args["q"]:  # typed without accents, as officials do: folded in Python (app.search)
+        matches = search.matcher(args["q"])
+        assessments = [a for a in assessments if matches(a.unit.name, a.unit.code)]
     changes = ap.last_unit_changes([a.id for a in assessments])
     scopes = {code: _scope(scheme) if mine else None for code, scheme in schemes.items()}
     items = []
