@@ -28,6 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, page_setup, source_text
 from app.catalogue.model import Row, Scheme
+from app.xlsx_layout import fit_heights, print_by_blocks
+from app.xlsx_values import with_cached_values
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -381,7 +383,10 @@ def scoresheet_workbook(ranking) -> bytes:
     sheet.cell(line + 1, 1, f"{NOT_ASSESSED_SHORT}: không đánh giá, không tính vào điểm tối đa "
                             "của đơn vị. Điểm của chỉ tiêu: điểm thẩm định nếu có, không thì điểm "
                             "tự chấm, không thì điểm tính theo phương pháp chấm.")
-    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", f"D{HEADER_ROW + 3}")
+    sheet.freeze_panes = f"D{HEADER_ROW + 3}"
+    # Officials print it on A4 by main index: one page wide would be 2–3 pt on 78 columns.
+    print_by_blocks(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", "A:C",
+                    [first + i for i, (kind, _row) in enumerate(columns) if kind == "main"])
     return _save(book)
 
 
@@ -549,6 +554,11 @@ def _group_line(sheet, line: int, label: str, width: int) -> None:
 
 
 def _save(book) -> bytes:
+    """The workbook's bytes, each formula with its value (pandas and viewers see totals),
+    rows tall enough for their wrapped text."""
+    for sheet in book.worksheets:
+        if sheet.sheet_state == "visible":
+            fit_heights(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return with_cached_values(book, buffer.getvalue())
