@@ -68,3 +68,8 @@ def test_catalogue_rows_grow_and_carry_values(as_user):
     total = sheet.max_row
     points = next(c.column_letter for c in sheet[3] if c.value == "Điểm tối đa")
     assert values.active[f"{points}{total}"].value == 500
+
+
+def test_the_csv_link_says_excel_users_want_the_xlsx(app, as_user, period_results):
+    page = as_user("province_admin", "dienbien").get(RANKING).get_data(as_text=True)
+    assert "Mở bằng Excel: dùng tệp Excel" in page and "bảng điểm (CSV)" in page
