@@ -239,13 +239,12 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
 
 
 def _next_waiting(mine, position, row_statuses):
-    """Where "Đồng ý" moves on to: the next row after this one still to appraise, else the
-    next row."""
+    """Where "Đồng ý" moves on to: the next row still to appraise after this one, else the
+    first one left before it; None when this was the last (the page stays)."""
     if position is None:
         return None
-    after = mine[position + 1:]
-    return next((r for r in after if row_statuses[r.code] not in ap.DONE),
-                after[0] if after else None)
+    order = mine[position + 1:] + mine[:position]
+    return next((r for r in order if row_statuses[r.code] not in ap.DONE), None)
 
 
 @bp.route(ROOT + "/<code>", methods=["GET"])
