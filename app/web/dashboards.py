@@ -317,8 +317,10 @@ def _compare_chart(data: dict):
                if any(pr["pillars"][p["code"]] for pr in shown)]
     series = [(p["name"], [(p["pillars"][pl["code"]] or {}).get("percent") for pl in pillars])
               for p in shown]
+    # One province draws no legend: its name goes into the title instead.
+    who = f" ({shown[0]['name']})" if len(shown) == 1 else ""
     return charts.hbars(
-        "compare", f"Tỷ lệ điểm đạt được theo trụ cột, năm {data['period']}",
+        "compare", f"Tỷ lệ điểm đạt được theo trụ cột, năm {data['period']}{who}",
         "Biểu đồ thanh ngang: phần trăm điểm tối đa của mỗi tỉnh chấm điểm ở từng trụ cột "
         "chung. Số liệu ở bảng bên dưới.",
         [pl["label"] for pl in pillars], series)
