@@ -59,9 +59,3 @@ def test_agree_to_the_remaining_rows_in_one_confirmed_step(app):
         AuditEvent.action == "appraisal.score", AuditEvent.field == "appraised_score")))
     assert audited == total  # one entry per row, as single agreements write
 
-
-def test_agree_remaining_is_for_appraisers_only(app):
-    submitted(app)
-    admin = signed_in(app, "province_admin")
-    assert admin.post(f"{REVIEW}/agree-remaining", data={"code": ["1.1"]}).status_code == 403
-    assert answer(app, "1.1").appraised_at is None
