@@ -41,3 +41,4 @@ def test_a_unit_chosen_from_a_group_creates_the_account(as_user):
     assert "Đã tạo tài khoản moi@dienbien.gov.vn" in made.get_data(as_text=True)
     listed = client.get("/users?q=lo+van+moi").get_data(as_text=True)
     assert "moi@dienbien.gov.vn" in listed and "Sở Thông tin và Truyền thông" in listed
+

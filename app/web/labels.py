@@ -13,6 +13,8 @@ ABBREVIATIONS = (("ủy ban nhân dân", "UBND"), ("Ủy ban nhân dân", "UBND"
 ACRONYMS = frozenset({"UBND", "HĐND", "CĐS", "TTHC", "CNTT", "KPI", "DTI", "PAR", "SIPAS",
                       "ICT", "CQNN", "MTTQ", "TP", "TX"})
 
+PROPER_NAMES = ("Ủy ban nhân dân", "Hội đồng nhân dân")
+
 
 def sentence_case(title: str) -> str:
     """«BỘ CHỈ SỐ CHUYỂN ĐỔI SỐ UBND CÁC HUYỆN» → «Bộ chỉ số chuyển đổi số UBND các huyện».
@@ -23,6 +25,8 @@ def sentence_case(title: str) -> str:
         return title
     words = [w if w.strip(",.;:()") in ACRONYMS else w.lower() for w in title.split(" ")]
     text = " ".join(words)
+    for name in PROPER_NAMES:  # the bodies' names keep their capital inside a sentence
+        text = text.replace(name.lower(), name)
     return text[:1].upper() + text[1:]
 
 
