@@ -14,7 +14,6 @@ setup() {
   npm ci --no-audit --no-fund --silent
   mkdir -p static/vendor
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
-  "$VENV/bin/pybabel" compile -d app/translations >/dev/null
 }
 
 run() {

@@ -70,7 +70,10 @@ def _refuse_default_secret(app: Flask) -> None:
 
 
 def _locale() -> str:
-    return session.get("lang") or "vi"
+    # Vietnamese only. The English switch translated about 20 strings of the interface and
+    # was forgotten at login; it was removed rather than left half done (issue 14). The _()
+    # markers stay in the templates for a complete translation later.
+    return "vi"
 
 
 def _sqlite_pragmas(db) -> None:

@@ -29,6 +29,8 @@ from app import clock
 from app.catalogue.excel import GRID, HEADER_FILL, MAIN_FILL, WRAP, page_setup, source_text
 from app.catalogue.model import Row, Scheme
 from app.xlsx_cells import Formula, append, put
+from app.xlsx_layout import fit_heights, print_by_blocks
+from app.xlsx_values import with_cached_values
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -403,7 +405,9 @@ def scoresheet_workbook(ranking) -> bytes:
     sheet.title = "Bảng điểm"
     first, extra = 4, ["Tổng điểm", "Tối đa", "Tỷ lệ (%)"] + _state_heading(ranking)
     width = 3 + len(columns) + len(extra)
-    _title_rows(sheet, ranking_heading(ranking).lines("Bảng điểm các đơn vị"), width)
+    # Title and note stay within the unit columns (A:C): merged across every page's columns
+    # they printed in pieces, one piece per page.
+    _title_rows(sheet, ranking_heading(ranking).lines("Bảng điểm các đơn vị"), 3)
     letter = {id(row): get_column_letter(first + i) for i, (_kind, row) in enumerate(columns)}
     total_col = first + len(columns)
     _scoresheet_header(sheet, scheme, columns, letter, extra, total_col)
@@ -417,8 +421,13 @@ def scoresheet_workbook(ranking) -> bytes:
     sheet.cell(line + 1, 1, f"{NOT_ASSESSED_SHORT}: không đánh giá, không tính vào điểm tối đa "
                             "của đơn vị. Điểm của chỉ tiêu: điểm thẩm định nếu có, không thì điểm "
                             "tự chấm, không thì điểm tính theo phương pháp chấm.")
+    sheet.merge_cells(start_row=line + 1, start_column=1, end_row=line + 1, end_column=3)
+    sheet.cell(line + 1, 1).alignment = WRAP
     _note_line(sheet, line + 1, ranking)
-    page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", f"D{HEADER_ROW + 3}")
+    sheet.freeze_panes = f"D{HEADER_ROW + 3}"
+    # Officials print it on A4 by main index: one page wide would be 2–3 pt on 78 columns.
+    print_by_blocks(sheet, f"{HEADER_ROW}:{HEADER_ROW + 2}", "A:C",
+                    [first + i for i, (kind, _row) in enumerate(columns) if kind == "main"])
     return _save(book)
 
 
@@ -606,6 +615,11 @@ def _group_line(sheet, line: int, label: str, width: int) -> None:
 
 
 def _save(book) -> bytes:
+    """The workbook's bytes, each formula with its value (pandas and viewers see totals),
+    rows tall enough for their wrapped text."""
+    for sheet in book.worksheets:
+        if sheet.sheet_state == "visible":
+            fit_heights(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return with_cached_values(book, buffer.getvalue())

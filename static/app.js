@@ -8,11 +8,31 @@
     if (summary) { summary.focus(); }
   }
 
-  // Ask before destructive actions: <form data-confirm="…">.
+  // Ask before destructive actions: <form data-confirm="…">. Stopping the event here, in the
+  // capture phase, also keeps it from htmx's own listener on an hx-post form.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
+    if (message && !window.confirm(message)) { event.preventDefault(); event.stopPropagation(); }
   }, true);
+
+  // A long <select> (the unit picker) filtered as one types, without accents or case:
+  // <input data-filter-select="id-of-the-select">. Non-matching options and empty groups hide.
+  function fold(text) {
+    return text.replace(/[đĐ]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  document.addEventListener("input", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-filter-select");
+    var select = id && document.getElementById(id);
+    if (!select) { return; }
+    var words = fold(event.target.value).split(/\s+/).filter(Boolean);
+    select.querySelectorAll("option").forEach(function (option) {
+      var text = fold(option.textContent);
+      option.hidden = Boolean(option.value) && !words.every(function (w) { return text.indexOf(w) >= 0; });
+    });
+    select.querySelectorAll("optgroup").forEach(function (group) {
+      group.hidden = !group.querySelector("option:not([hidden])");
+    });
+  });
 
   // Choosing a file must not save the row it sits in: the upload has its own button.
   document.addEventListener("change", function (event) {

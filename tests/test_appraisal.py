@@ -290,7 +290,7 @@ def test_every_appraisal_change_is_audited_and_the_history_page_shows_it(app):
     unit = submitted(app)
     appraiser = signed_in(app, "appraiser")
     appraiser.post(f"{REVIEW}/1.2", data={"score": "0,5", "comment": "Thiếu văn bản"})
-    appraiser.post(f"{REVIEW}/1.2", data={"agree": "1"})
+    appraiser.post(f"{REVIEW}/1.2", data={"agree": "1", "replace": "1"})
     appraiser.post(f"{REVIEW}/2.1/question", data={"question": "Bổ sung"})
     appraiser.post(f"{REVIEW}/return")
 

@@ -256,13 +256,14 @@ def test_submission_progress_counts_submitted_appraised_and_late(app, as_user):
         late = expected - 2 if date.today() > period.deadline else 0
     page = as_user("appraiser", "dienbien").get(
         f"/dashboards/province?scheme={SO}&period=2022").get_data(as_text=True)
-    progress = texts(Tables(page).find("Hồ sơ năm 2022"))[1:]
-    # no unit counted twice: the appraised one is not also among the submitted
-    assert [r[:2] for r in progress] == [["Đã nộp, chưa thẩm định", "1"], ["Đã thẩm định", "1"],
+    progress = texts(Tables(page).find("Hồ sơ năm 2022"))[1:5]
+    # Each unit in one state only: the states add up to the units expected (not 120 %).
+    assert [r[:2] for r in progress] == [["Đã thẩm định", "1"], ["Đã nộp, chờ thẩm định", "1"],
                                          ["Quá hạn chưa nộp", str(late)],
                                          ["Chưa nộp, còn hạn", str(expected - 2 - late)]]
     assert sum(int(r[1]) for r in progress) == expected
     assert top_down(svg(page, "progress")) == [[r[1] for r in progress]]
+    assert "Đã nộp tất cả: 2 đơn vị" in page
 
 
 def test_filters_swap_the_dashboard_block_and_keep_the_url(app, as_user):
@@ -454,7 +455,10 @@ def test_compare_counts_targets_met_for_a_province_without_points(app, as_user):
     assert yen_bai["total"]["achieved"] == met and yen_bai["total"]["max"] == total
     assert yen_bai["total"]["units"] == 2
     page = as_user("superadmin").get("/dashboards/compare?period=2022").get_data(as_text=True)
-    assert "Yên Bái (tỷ lệ chỉ tiêu đạt)" in page
+    # Targets met is another measure: its own chart, not bars beside others' share of points.
+    targets = ET.tostring(svg(page, "compare-targets"), encoding="unicode")
+    assert "Tỷ lệ chỉ tiêu đạt (không phải điểm)" in targets
+    assert "Yên Bái" not in page.split('id="compare-targets"')[0].split('id="compare"')[-1]
 
 
 def test_compare_is_for_the_superadmin_and_drills_down_into_a_province(app, as_user):

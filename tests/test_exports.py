@@ -234,7 +234,15 @@ def test_the_score_sheet_sums_each_main_index_and_the_total(app, as_user, period
     assert sheet[f"{column_of(sheet, '5.7', 5)}{lines[b]}"].value == "KĐG"
     # ranked by percentage: 300 of 495 (60.61 %) before 300 of 500
     assert [sheet.cell(lines[u], 1).value for u in (a, b, c)] == [1, 2, 3]
-    assert_printable(sheet, "D7", "$4:$6")
+    # Printed on A4 by main index, readable: never shrunk to one page wide (3.5 pt), a page
+    # break after each main index's subtotal, unit columns and headings on every page.
+    assert sheet.freeze_panes == "D7" and sheet.print_title_rows == "$4:$6"
+    assert sheet.print_title_cols == "$A:$C"
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9
+    assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert 11 * sheet.page_setup.scale / 100 >= 8  # 11-point text printed at ≥ 8 pt
+    subtotals = [cell.column for cell in sheet[5] if str(cell.value).startswith("Cộng ")]
+    assert [b.id for b in sheet.col_breaks.brk] == subtotals[:-1]
 
 
 def test_the_ranking_workbook_and_csv(app, as_user, period_results):

@@ -18,6 +18,8 @@ from app.catalogue.model import UNIT_TYPES, Row, Scheme
 from app.periods import TYPE_LABELS
 from app.scoring.core import CORE
 from app.xlsx_cells import put
+from app.xlsx_layout import fit_heights
+from app.xlsx_values import with_cached_values
 
 TITLE_ROW, SOURCE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -86,9 +88,10 @@ def scheme_workbook(scheme: Scheme, method_labels: dict[str, str] | None = None)
     if scheme.kind == "points":
         _write_total(sheet, scheme, columns, line_of)
     page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"C{FIRST_DATA_ROW}")
+    fit_heights(sheet)  # long titles and explanations wrap: rows grow instead of overprinting
     buffer = BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return with_cached_values(book, buffer.getvalue())
 
 
 def _columns(scheme: Scheme, labels: dict[str, str]) -> list[tuple[str, int, object]]:

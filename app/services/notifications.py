@@ -17,6 +17,7 @@ KINDS = {
     "deadline": "Sắp đến hạn",
     "overdue": "Đã quá hạn nộp",
     "reopened": "Mở lại chỉ tiêu để sửa",
+    "period": "Kỳ báo cáo",
 }
 
 

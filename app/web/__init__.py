@@ -57,6 +57,8 @@ def init_app(app) -> None:
     )
     app.jinja_env.filters["num"] = _number
     app.jinja_env.filters["vn"] = _vietnam_time
+    from app.web import labels
+    labels.init_app(app)
 
     @app.context_processor
     def _province_context():
@@ -65,7 +67,7 @@ def init_app(app) -> None:
 
     for code, title, text in (
         (403, "Không có quyền", "Vai trò của bạn không được thực hiện thao tác này."),
-        (404, "Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không có, hoặc không thuộc tỉnh của bạn."),
+        (404, "Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không có."),
         (413, "Tệp quá lớn", "Tệp vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn."),
     ):
         app.register_error_handler(code, _error_page(code, title, text))
@@ -121,7 +123,11 @@ def _disk_full(error: SQLAlchemyError) -> bool:
 
 def _error_page(code, title, text):
     def handler(_error):
-        return render_template("error.html", code=code, title=title, text=text), code
+        shown = text
+        if code == 404 and current_user.is_authenticated:
+            # Only someone signed in has a province; an anonymous visitor is not told of one.
+            shown = text.rstrip(".") + ", hoặc không thuộc tỉnh của bạn."
+        return render_template("error.html", code=code, title=title, text=shown), code
     return handler
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app import search
 from app.extensions import db
 from app.models import Assessment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal as ap
+from app.services import appraisal_agree
 from app.services import assessments as svc
 from app.storage import inline_allowed
 from app.web import _number, render
@@ -106,9 +108,10 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
         stmt = stmt.where(Assessment.scheme_code == args["scheme"])
     if args["period"]:
         stmt = stmt.where(Period.code == args["period"])
-    if args["q"]:
-        stmt = stmt.where(Unit.name.ilike(f"%{args['q']}%"))
     assessments = db.session.scalars(stmt).all()
+    if args["q"]:  # typed without accents, as officials do: folded in Python (app.search)
+        matches = search.matcher(args["q"])
+        assessments = [a for a in assessments if matches(a.unit.name, a.unit.code)]
     changes = ap.last_unit_changes([a.id for a in assessments])
     scopes = {code: _scope(scheme) if mine else None for code, scheme in schemes.items()}
     items = []
@@ -137,8 +140,10 @@ def assessment(scheme_code, period_code, unit_code):
     mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)]
     next_todo = next((r for r in mine if row_statuses[r.code] not in ap.DONE),
                      mine[0] if mine else None)
+    bulk = (appraisal_agree.remaining(scheme, found, rows, scope)
+            if current_user.role == "appraiser" else [])
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
-                  assessment=found, rows=rows, statuses=row_statuses, scope=scope,
+                  assessment=found, rows=rows, statuses=row_statuses, scope=scope, bulk=bulk,
                   answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
                   unit_scores=ap.unit_scores(found),
                   questions=questions, drafts=drafts, next_todo=next_todo,
@@ -156,6 +161,29 @@ def return_to_unit(scheme_code, period_code, unit_code):
         flash(f"Đã trả hồ sơ cho {unit.name} để giải trình {len(questions)} chỉ tiêu.", "success")
     except ap.AppraisalError as exc:
         flash(str(exc), "error")
+    return redirect(url_for("appraisal.assessment", **_base(scheme, period, unit)))
+
+
+@bp.route(ROOT + "/agree-remaining", methods=["POST"])
+@login_required
+@require("appraisal.do")
+def agree_remaining(scheme_code, period_code, unit_code):
+    """"Đồng ý các chỉ tiêu còn lại": the self-score of every row shown as still waiting."""
+    scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
+    if current_user.role != "appraiser":
+        abort(403)
+    rows = svc.visible_rows(scheme, period)
+    try:
+        done = appraisal_agree.agree_remaining(scheme, found, rows, _scope(scheme),
+                                               request.form.getlist("code"), current_user)
+    except (ap.InputErrors, ap.AppraisalError) as exc:
+        message = "; ".join(exc.errors.values()) if isinstance(exc, ap.InputErrors) else str(exc)
+        flash(f"Chưa đồng ý được: {message}", "error")
+    else:
+        if done:
+            flash(f"Đã đồng ý điểm tự chấm của {len(done)} chỉ tiêu còn lại.", "success")
+        else:
+            flash("Không còn chỉ tiêu nào chờ thẩm định để đồng ý.", "info")
     return redirect(url_for("appraisal.assessment", **_base(scheme, period, unit)))
 
 
@@ -204,11 +232,22 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         "can_ask": appraiser and allowed and found.state == "submitted",
         "can_reopen": can(current_user, "appraisal.review") and (allowed or not appraiser)
         and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
+        "next_todo": _next_waiting(mine, position, row_statuses),
+        "adjusted": appraisal_agree.adjusted(answer),
         "events": ap.history(found, row.code),
         "unit_score": ap.unit_scores(found).get(row.code),
         "errors": errors or {}, "typed": typed or {}, "saved": saved,
         "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
     }
+
+
+def _next_waiting(mine, position, row_statuses):
+    """Where "Đồng ý" moves on to: the next row still to appraise after this one, else the
+    first one left before it; None when this was the last (the page stays)."""
+    if position is None:
+        return None
+    order = mine[position + 1:] + mine[:position]
+    return next((r for r in order if row_statuses[r.code] not in ap.DONE), None)
 
 
 @bp.route(ROOT + "/<code>", methods=["GET"])
@@ -253,7 +292,15 @@ def _refused(loaded, exc):
 @require("appraisal.do")
 def score(scheme_code, period_code, unit_code, code):
     loaded = _scoped_indicator(scheme_code, period_code, unit_code, code)
-    _scheme, _period, _unit, found, rows, row = loaded
+    scheme, period, unit, found, rows, row = loaded
+    agreeing = bool(request.form.get("agree"))
+    if (agreeing and not request.form.get("replace")
+            and appraisal_agree.adjusted(svc.answers_by_code(found).get(row.code))):
+        # The page was shown before someone adjusted this row, or the form was forged: never
+        # let one click throw an adjustment and its comment away.
+        return _refused(loaded, ap.AppraisalError(
+            f"Chỉ tiêu {row.code} đã có điểm thẩm định điều chỉnh: xem lại trước khi đồng ý "
+            "với điểm tự chấm."))
     try:
         ap.record_score(found, rows, row, request.form, current_user)
     except (ap.InputErrors, ap.AppraisalError) as exc:
@@ -261,7 +308,27 @@ def score(scheme_code, period_code, unit_code, code):
     message = f"Đã lưu điểm thẩm định chỉ tiêu {row.code}."
     if found.state == "appraised":
         message += " Hồ sơ đã được thẩm định xong."
+    if agreeing:
+        return _moved_on(loaded, message)
     return _answer_panel(loaded, saved=message)
+
+
+def _moved_on(loaded, message):
+    """After "Đồng ý": the next indicator still to appraise, with the saved message on it."""
+    scheme, period, unit, found, rows, row = loaded
+    context = _page(*loaded)
+    following = context["next_todo"]
+    if following is None:
+        return _answer_panel(loaded, saved=message)
+    target = url_for("appraisal.indicator", code=following.code, **_base(scheme, period, unit))
+    if not request.headers.get("HX-Request"):
+        flash(message, "success")
+        return redirect(target)
+    page = _page(scheme, period, unit, found, rows, following, saved=message)
+    response = make_response(render(PAGE, "workspace", **page))
+    response.headers.update({"HX-Retarget": "#workspace", "HX-Reswap": "outerHTML",
+                             "HX-Push-Url": target})
+    return response
 
 
 @bp.route(ROOT + "/<code>/question", methods=["POST"])

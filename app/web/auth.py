@@ -107,13 +107,6 @@ def change_password():
     return render("auth/password.html", form=form), status
 
 
-@bp.route("/language", methods=["POST"])
-def language():
-    """Switch the interface language (Vietnamese by default, English available)."""
-    session["lang"] = "en" if request.form.get("lang") == "en" else "vi"
-    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
-
-
 @bp.route("/csrf-token")
 @login_required
 def csrf_token():

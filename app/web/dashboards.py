@@ -168,6 +168,7 @@ def _province_context(province_: Province) -> dict:
     context["published"] = svc.is_published(period)
     context["progress"] = svc.progress(scheme, period, today())
     context["progress_chart"] = _progress_chart(context["progress"], period)
+    context["progress_states"] = progress_states(context["progress"])
     if scheme.kind == "points":
         context.update(_points_context(scheme, period, context["group"]))
     elif communes.is_commune_scheme(scheme):
@@ -177,12 +178,21 @@ def _province_context(province_: Province) -> dict:
     return context
 
 
+def progress_states(progress: svc.Progress) -> list[tuple[str, int]]:
+    """Mutually exclusive states: each unit counted once, so the bars add up to the whole
+    (an appraised assessment is also submitted; drawn side by side they made 120 %)."""
+    return [("Đã thẩm định", progress.appraised),
+            ("Đã nộp, chờ thẩm định", progress.awaiting),
+            ("Quá hạn chưa nộp", progress.late), ("Chưa nộp, còn hạn", progress.waiting)]
+
+
 def _progress_chart(progress: svc.Progress, period: Period):
-    labels = ["Đã nộp, chưa thẩm định", "Đã thẩm định", "Quá hạn chưa nộp", "Chưa nộp, còn hạn"]
-    counts = [progress.awaiting, progress.appraised, progress.late, progress.waiting]
+    states = progress_states(progress)
+    labels, counts = [label for label, _n in states], [n for _label, n in states]
     return charts.hbars("progress", f"Tiến độ nộp hồ sơ {period.label.lower()}",
-                        f"Biểu đồ thanh ngang: số đơn vị theo trạng thái hồ sơ, trên tổng số "
-                        f"{progress.expected} đơn vị phải báo cáo. Số liệu ở bảng bên cạnh.",
+                        f"Biểu đồ thanh ngang: số đơn vị theo trạng thái hồ sơ, mỗi đơn vị ở "
+                        f"đúng một trạng thái, trên tổng số {progress.expected} đơn vị phải "
+                        "báo cáo. Số liệu ở bảng bên cạnh.",
                         labels, [("Số đơn vị", counts)], top=max(progress.expected, 1),
                         percent=False,
                         width=560)
@@ -268,27 +278,66 @@ def public_results():
 @require("results.compare")
 def compare():
     years = svc.compare_years()
-    period = request.args.get("period") or (years[0] if years else str(today().year))
-    if period not in years:
-        period = years[0] if years else period
-    data = svc.compare(registry(), period)
+    asked = request.args.get("period")
+    if asked in years:
+        period, data = asked, svc.compare(registry(), asked)
+    else:
+        period, data = _default_comparison(years)
     return render("dashboards/compare.html", block="dashboard", data=data,
-                  years=years, period=period, chart=_compare_chart(data))
+                  years=years, period=period, chart=_compare_chart(data),
+                  targets_chart=_targets_chart(data))
+
+
+def _default_comparison(years: list[str]) -> tuple[str, dict]:
+    """The newest year that compares at least two provinces (a comparison of one is none),
+    else the newest year with the most provinces."""
+    best = None
+    for year in years:
+        data = svc.compare(registry(), year)
+        count = sum(1 for p in data["provinces"] if p["total"])
+        if count >= 2:
+            return year, data
+        if best is None or count > best[0]:
+            best = (count, year, data)
+    if best is None:
+        year = str(today().year)
+        return year, svc.compare(registry(), year)
+    return best[1], best[2]
 
 
 def _compare_chart(data: dict):
-    shown = [p for p in data["provinces"] if p["total"]]
+    """The provinces that score points, on one percent-of-points scale."""
+    shown = [p for p in data["provinces"] if p["total"] and p["measure"] == "points"]
     if not shown:
         return None
     pillars = [p for p in data["pillars"]
                if any(pr["pillars"][p["code"]] for pr in shown)]
-    series = [(p["name"] + (" (tỷ lệ chỉ tiêu đạt)" if p["measure"] == "targets" else ""),
+    series = [(p["name"], [(p["pillars"][pl["code"]] or {}).get("percent") for pl in pillars])
+              for p in shown]
+    # One province draws no legend: its name goes into the title instead.
+    who = f" ({shown[0]['name']})" if len(shown) == 1 else ""
+    return charts.hbars(
+        "compare", f"Tỷ lệ điểm đạt được theo trụ cột, năm {data['period']}{who}",
+        "Biểu đồ thanh ngang: phần trăm điểm tối đa của mỗi tỉnh chấm điểm ở từng trụ cột "
+        "chung. Số liệu ở bảng bên dưới.",
+        [pl["label"] for pl in pillars], series)
+
+
+def _targets_chart(data: dict):
+    """Provinces whose schemes carry no points: their share of targets met is another
+    measure, drawn apart so 3 % of targets is not read against 89 % of points."""
+    shown = [p for p in data["provinces"] if p["total"] and p["measure"] == "targets"]
+    if not shown:
+        return None
+    pillars = [p for p in data["pillars"]
+               if any(pr["pillars"][p["code"]] for pr in shown)]
+    series = [(f"{p['name']} (tỷ lệ chỉ tiêu đạt)",
                [(p["pillars"][pl["code"]] or {}).get("percent") for pl in pillars])
               for p in shown]
     return charts.hbars(
-        "compare", f"So sánh các tỉnh theo trụ cột, năm {data['period']}",
-        "Biểu đồ thanh ngang: phần trăm điểm tối đa của mỗi tỉnh ở từng trụ cột chung (tỉnh không "
-        "chấm điểm: tỷ lệ chỉ tiêu đạt). Số liệu ở bảng bên dưới.",
+        "compare-targets", f"Tỷ lệ chỉ tiêu đạt (không phải điểm), năm {data['period']}",
+        "Biểu đồ thanh ngang: phần trăm chỉ tiêu đạt ngưỡng của các xã tham gia, ở tỉnh không "
+        "chấm điểm; không so trực tiếp với tỷ lệ điểm ở biểu đồ trên. Số liệu ở bảng bên dưới.",
         [pl["label"] for pl in pillars], series)
 
 

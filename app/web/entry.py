@@ -406,6 +406,16 @@ def withdraw(scheme_code, period_code, unit_code):
 CALENDAR_YEARS = (2000, 2100)  # the years a reporting calendar can show
 
 
+def _calendar_year(periods, day) -> int:
+    """The year the calendar opens on: this year if one of its periods is open, else the
+    latest year with an open period (Yên Bái's 2022 plan is still being reported in 2026),
+    else this year."""
+    open_years = {p.ident.year for p in periods if p.state == "open"}
+    if not open_years or day.year in open_years:
+        return day.year
+    return max(open_years)
+
+
 @bp.route("/calendar/<scheme_code>")
 @login_required
 @require("province.view")
@@ -413,11 +423,11 @@ def calendar(scheme_code):
     """The province's reporting calendar for a scheme: per month, what is due, reported, late."""
     from app.services.calendar_due import due_in_month
     scheme = scheme_or_404(scheme_code)
-    year = request.args.get("year", type=int) or today().year
-    if not CALENDAR_YEARS[0] <= year <= CALENDAR_YEARS[1]:
-        abort(404)  # no reporting year: -1 or 10**20 would fail as a date
     opened = {p.code: p for p in db.session.scalars(select(Period).where(
         Period.scheme_code == scheme.code))}
+    year = request.args.get("year", type=int) or _calendar_year(opened.values(), today())
+    if not CALENDAR_YEARS[0] <= year <= CALENDAR_YEARS[1]:
+        abort(404)  # no reporting year: -1 or 10**20 would fail as a date
     province_unit = db.session.scalar(select(Unit).where(Unit.type == "tinh"))
     months = []
     for month in range(1, 13):

@@ -56,6 +56,7 @@ class PeriodForm(FlaskForm):
 
 class DeadlineForm(FlaskForm):
     deadline = DateField("Hạn nộp", validators=[InputRequired(message="Vui lòng chọn hạn nộp.")])
+    past_ok = BooleanField("Tôi hiểu hạn này đã qua")
 
 
 class UnitForm(FlaskForm):

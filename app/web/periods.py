@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
@@ -11,10 +11,12 @@ from app import clock
 from app.extensions import db
 from app.models import Period
 from app.permissions import require
+from app.services import period_actions
 from app.services.periods import (PeriodError, calendar_deadline, open_period,
                                   replaced_deadline_note)
 from app.tenancy import get_or_404
 from app.web import registry, render
+from app.web.labels import short_title
 from app.web.forms import DeadlineForm, PeriodForm
 from app.web.home import enabled_schemes, province_required
 
@@ -30,10 +32,9 @@ def index():
         return redirect_
     schemes = enabled_schemes(province)
     form = PeriodForm()
-    form.scheme.choices = [(s.code, f"{s.title} ({s.code})") for s in schemes]
+    form.scheme.choices = [(s.code, f"{short_title(s.title)} ({s.code})") for s in schemes]
     if request.method == "POST":
         from flask import abort
-        from flask_login import current_user
         from app.permissions import can
         if not can(current_user, "periods.manage"):
             abort(403)
@@ -46,9 +47,11 @@ def index():
             else:
                 db.session.commit()
                 verb = "Đã mở" if created else "Đã mở lại"
+                name = period_actions.scheme_label(registry().schemes.get(period.scheme_code),
+                                                   period)
                 note = replaced_deadline_note(registry(), period, clock.today())
-                flash(f"{verb} kỳ {period.label} của {period.scheme_code}, "
-                      f"{note or f'hạn nộp {period.deadline:%d/%m/%Y}'}.", "success")
+                flash(f"{verb} {name}, {note or f'hạn nộp {period.deadline:%d/%m/%Y}'}.",
+                      "success")
                 return redirect(url_for("periods.index"))
     rows = db.session.scalars(select(Period).order_by(Period.scheme_code, Period.code.desc())).all()
     calendars = {s.code: registry().calendar(s) for s in schemes}
@@ -77,10 +80,12 @@ def deadline_preview():
 @require("periods.manage")
 def set_state(period_id):
     period = get_or_404(Period, id=period_id)
-    period.state = "locked" if request.form.get("state") == "locked" else "open"
+    scheme = registry().schemes.get(period.scheme_code)
+    state = "locked" if request.form.get("state") == "locked" else "open"
+    told = period_actions.set_state(scheme, period, state, current_user)
     db.session.commit()
-    flash(f"Kỳ {period.label} ({period.scheme_code}) đã "
-          f"{'khóa' if period.state == 'locked' else 'mở lại'}.", "success")
+    flash(f"Đã {'khóa' if period.state == 'locked' else 'mở lại'} "
+          f"{period_actions.scheme_label(scheme, period)}; đã báo cho {told} đơn vị.", "success")
     return redirect(url_for("periods.index"))
 
 
@@ -89,11 +94,21 @@ def set_state(period_id):
 @require("periods.manage")
 def change_deadline(period_id):
     period = get_or_404(Period, id=period_id)
+    scheme = registry().schemes.get(period.scheme_code)
     form = DeadlineForm(obj=period)
-    if form.validate_on_submit():
-        period.deadline = form.deadline.data
+    today = clock.today()
+    past = form.deadline.data is not None and form.deadline.data < today
+    if form.validate_on_submit() and past and not form.past_ok.data:
+        # A date already gone makes every unfinished unit late at once: say so and ask again.
+        form.deadline.errors.append(
+            f"Hạn nộp: ngày {form.deadline.data:%d/%m/%Y} đã qua, mọi đơn vị chưa nộp sẽ thành "
+            "trễ hạn ngay. Đánh dấu «Tôi hiểu hạn này đã qua» để vẫn lưu.")
+    elif form.validate_on_submit():
+        told = period_actions.change_deadline(scheme, period, form.deadline.data, current_user)
         db.session.commit()
-        flash(f"Hạn nộp kỳ {period.label} đổi thành {period.deadline:%d/%m/%Y}.", "success")
+        flash(f"Hạn nộp {period_actions.scheme_label(scheme, period)} đổi thành "
+              f"{period.deadline:%d/%m/%Y}; đã báo cho {told} đơn vị.", "success")
         return redirect(url_for("periods.index"))
-    return render("periods/deadline.html", form=form, period=period), \
+    return render("periods/deadline.html", form=form, period=period, past=past,
+                  name=period_actions.scheme_label(scheme, period)), \
         (422 if request.method == "POST" else 200)

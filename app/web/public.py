@@ -12,14 +12,9 @@ from app.models import Period, Province, Unit
 from app.services import dashboards as svc
 from app.services import rankings as ranks
 from app.web import registry
-from app.web.public_cache import language_choice, render_public
+from app.web.public_cache import render_public
 
 bp = Blueprint("public", __name__)
-
-
-@bp.before_request
-def _language():
-    return language_choice()
 
 
 def _province(code: str) -> Province:

@@ -5,15 +5,15 @@ it stays right whatever the page is read from (live rankings or a publication sn
 whatever changes it (a new publication, a withdrawal, a renamed unit, a new release).
 Last-Modified is the province's latest publication or withdrawal. A reader without a session
 gets a shared copy (no CSRF token, no cookie) that nginx (deploy/: micro-cache) and browsers may
-keep for CHISO_PUBLIC_MAX_AGE seconds and then revalidate; a reader with a session (logged in,
-or who chose English) gets a private copy, since it carries their name or their language.
+keep for CHISO_PUBLIC_MAX_AGE seconds and then revalidate; a reader with a session (logged in)
+gets a private copy, since it carries their name.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
 
-from flask import current_app, make_response, redirect, render_template, request, session
+from flask import current_app, make_response, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -27,16 +27,6 @@ def last_changed() -> datetime | None:
         func.max(Publication.published_at), func.max(Publication.withdrawn_at))).one()
     latest = max((t for t in (published, withdrawn) if t is not None), default=None)
     return latest.replace(tzinfo=timezone.utc) if latest is not None else None
-
-
-def language_choice():
-    """``?lang=en`` on a shared copy (which has no form token): the choice goes into the
-    session and the reader comes back to the page, from then on as a private copy."""
-    lang = request.args.get("lang")
-    if lang not in ("vi", "en"):
-        return None
-    session["lang"] = lang
-    return redirect(request.path)
 
 
 def _shared() -> bool:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import or_, select
 
-from app import clock
+from app import clock, search
 from app.extensions import db
 from app.models import Unit
 from app.models.unit import UNIT_TYPE_ORDER
@@ -42,9 +42,9 @@ def index():
 
 
 def _search(units, q):
-    """Case- and accent-aware enough for officials: matches name or code, any part."""
-    needle = q.casefold()
-    return [u for u in units if needle in u.name.casefold() or needle in u.code.casefold()][:200]
+    """Case- and accent-insensitive: every word typed appears in the name or the code."""
+    matches = search.matcher(q)
+    return [u for u in units if matches(u.name, u.code)][:200]
 
 
 def _tree(units):

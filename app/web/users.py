@@ -4,10 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from app import search
 from app.extensions import db
 from app.models import Unit, User
+from app.models.unit import UNIT_TYPE_ORDER
 from app.models.user import ROLE_LABELS
+from app.catalogue.model import UNIT_TYPES
 from app.permissions import require
 from app.services.users import UserError, create_user
 from app.tenancy import get_or_404
@@ -27,12 +31,31 @@ def index():
     if redirect_:
         return redirect_
     role = request.args.get("role", "")
-    stmt = select(User).order_by(User.role, User.email)
+    unit_code = request.args.get("unit", "")
+    q = request.args.get("q", "").strip()
+    stmt = select(User).options(selectinload(User.unit)).order_by(User.role, User.email)
     if role:
         stmt = stmt.where(User.role == role)
     users = db.session.scalars(stmt).all()
+    with_units = sorted({u.unit for u in users if u.unit is not None}, key=lambda u: u.name)
+    if unit_code:
+        users = [u for u in users if u.unit is not None and u.unit.code == unit_code]
+    if q:
+        matches = search.matcher(q)
+        users = [u for u in users
+                 if matches(u.email, u.full_name, u.unit.name if u.unit else None)]
     return render("users/index.html", "user_rows", users=users, province=province, role=role,
-                  roles=PROVINCE_ROLES)
+                  roles=PROVINCE_ROLES, q=q, unit_code=unit_code,
+                  unit_groups=unit_groups(with_units))
+
+
+def unit_groups(units) -> list[tuple[str, list[Unit]]]:
+    """Units by kind (sở, huyện, xã…), in the province's usual order, each kind by name."""
+    groups: dict[str, list[Unit]] = {}
+    for unit in units:
+        groups.setdefault(unit.type, []).append(unit)
+    order = sorted(groups, key=lambda t: UNIT_TYPE_ORDER.index(t) if t in UNIT_TYPE_ORDER else 99)
+    return [(UNIT_TYPES.get(t, t), sorted(groups[t], key=lambda u: u.name)) for t in order]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -45,7 +68,10 @@ def create():
     form = UserForm()
     form.role.choices = [(r, ROLE_LABELS[r]) for r in PROVINCE_ROLES]
     units = db.session.scalars(select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.name))
-    form.unit.choices = [("", "— Không —")] + [(u.code, f"{u.name} ({u.code})") for u in units]
+    # 160 units in one list is unusable: grouped by kind (optgroups), the list filterable.
+    form.unit.choices = {"": [("", "— Không —")]} | {
+        label: [(u.code, f"{u.name} ({u.code})") for u in members]
+        for label, members in unit_groups(units)}
     if form.validate_on_submit():
         try:
             user = create_user(form.email.data, form.role.data, province, form.unit.data or None,

@@ -252,12 +252,12 @@ def appraiser_adjusts_and_asks(page) -> None:
     pdf_frame.wait_for_load_state()
     assert pdf_frame.evaluate("document.contentType") == "application/pdf"
 
-    page.get_by_role("button", name="Đồng ý (10 điểm)").click()
+    # «Đồng ý» saves and moves on to the next indicator still to appraise.
+    page.get_by_role("button", name="Đồng ý (10 điểm) và sang 1.2").click()
+    expect(page).to_have_url(re.compile(r"/1\.2$"))
     expect(page.locator("#panel")).to_contain_text("Đã lưu điểm thẩm định chỉ tiêu 1.1.")
 
     # Another score adjusted: without a comment it is refused, with one it is kept.
-    page.get_by_role("link", name="1.2 →").click()
-    expect(page).to_have_url(re.compile(r"/1\.2$"))
     page.fill("#ap-1-2-score", "8")
     page.get_by_role("button", name="Lưu điểm thẩm định").click()
     summary = page.locator("#panel .error-summary")
