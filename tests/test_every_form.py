@@ -112,6 +112,8 @@ FORMS = {
     "appraisal.resubmit": ("unit_user", "dienbien", f"{A}/resubmit", {}, in_state("returned")),
     "appraisal.return_to_unit": ("appraiser", "dienbien", f"{AP}/return", {"confirm": "1"},
                                  in_state("submitted")),
+    "appraisal.agree_remaining": ("appraiser", "dienbien", f"{AP}/agree-remaining",
+                                  {"code": "1.2"}, in_state("submitted")),
     "appraisal.score": ("appraiser", "dienbien", f"{AP}/1.2", {"score": "10", "comment": "Đủ"},
                         in_state("submitted")),
     "auth.change_password": ("unit_user", "dienbien", "/account/password",
