@@ -57,10 +57,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _refuse_default_secret(app: Flask) -> None:
-    from app.config import DEFAULT_SECRET
     production = os.environ.get("CHISO_ENV") == "production"
-    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET:
-        raise RuntimeError("CHISO_SECRET_KEY chưa được đặt: không chạy production với khóa mặc định.")
+    # Several app servers share one secret: production names it, none is made per server.
+    if production and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("CHISO_SECRET_KEY chưa được đặt: production cần một khóa chung cho "
+                           "mọi máy chủ ứng dụng.")
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -122,7 +123,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or os.environ.get("CHISO_ENV") == "production":
+    # A response over plain HTTP cannot set HSTS (browsers ignore it there, RFC 6797 §8.1);
+    # behind nginx, CHISO_PROXIES makes X-Forwarded-Proto count as HTTPS.
+    if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security",
                                     "max-age=31536000; includeSubDomains")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
