@@ -94,3 +94,22 @@ def test_login_hashes_the_password_whether_or_not_the_account_exists(client, mon
     response = client.post("/login", data={"email": email, "password": "sai-mat-khau"})
     assert response.status_code == 422
     assert calls == ["sai-mat-khau"]
+
+
+@pytest.mark.parametrize("role,province,url", [
+    ("province_admin", "dienbien", "/periods"),
+    ("province_admin", "dienbien", "/units/new"),
+    ("province_admin", "dienbien", "/users/new"),
+    ("superadmin", None, "/admin/provinces"),
+    ("superadmin", None, "/"),
+])
+def test_a_required_select_starts_with_an_empty_placeholder(as_user, role, province, url):
+    """The Nu validator's rule: a required <select> opens on an empty option, so no first
+    scheme, province or role is picked by not looking."""
+    import re
+    client = as_user(role, province)
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    selects = re.findall(r"<select[^>]*\brequired\b[^>]*>\s*<option([^>]*)>", html)
+    assert selects or url != "/periods"
+    for first in selects:
+        assert 'value=""' in first, (url, first)
