@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -151,7 +152,12 @@ def download(evidence_id):
     if not _may_read(evidence):
         abort(404)
     if evidence.kind == "link":
-        return redirect(evidence.url)
+        # The address was typed by a unit: say where it leads instead of sending the reader
+        # there unseen (a 302 would make a lookalike address one click from a phishing page).
+        back = request.referrer if request.referrer and urlsplit(request.referrer).netloc == \
+            request.host else url_for("home.index")
+        return render("evidence/leaving.html", evidence=evidence, back=back,
+                      host=urlsplit(evidence.url).hostname or "")
     inline = inline_allowed(evidence.kind) and request.args.get("download") != "1"
     response = send_file(ev.store().open(evidence.sha256), mimetype=ev.mime_of(evidence),
                          max_age=0, conditional=True, etag=evidence.sha256)
