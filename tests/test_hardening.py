@@ -113,3 +113,36 @@ def test_a_required_select_starts_with_an_empty_placeholder(as_user, role, provi
     assert selects or url != "/periods"
     for first in selects:
         assert 'value=""' in first, (url, first)
+
+
+def test_an_id_in_a_url_is_ascii_digits_only(app, as_user):
+    """/units/١٢ and /units/１２ opened unit 12: an address is not typed as a number."""
+    from sqlalchemy import select
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import Unit
+    from tests.conftest import province_id
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        unit_id = db.session.scalar(select(Unit.id).order_by(Unit.id))
+    client = as_user("province_admin", "dienbien")
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(unit_id))
+    full_width = "".join(chr(0xFF10 + int(d)) for d in str(unit_id))
+    assert client.get(f"/units/{unit_id}").status_code == 200
+    assert client.get(f"/units/{arabic}").status_code == 404
+    assert client.get(f"/units/{full_width}").status_code == 404
+
+
+def test_bidi_controls_are_stripped_from_a_persons_name(app, as_user):
+    from sqlalchemy import select
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import User
+    client = as_user("province_admin", "dienbien")
+    client.post("/users/new", data={"email": "moi@dienbien.gov.vn",
+                                    "full_name": "Nguyễn\u202e Văn A", "role": "viewer",
+                                    "unit": "", "password": "mat-khau-dai-12345"})
+    with app.app_context(), tenancy.unscoped():
+        name = db.session.scalar(select(User.full_name).where(User.email == "moi@dienbien.gov.vn"))
+    assert name == "Nguyễn Văn A"

@@ -1,6 +1,7 @@
 """Evidence use cases: attach a file or a link to an indicator, reuse, remove, who may read."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -13,9 +14,11 @@ from app.models import Assessment, Evidence, EvidenceLink
 from app.models.assessment import EDITABLE_STATES
 from app.services import audit
 from app.services.numbers import parse_date
+from app.services.typed_text import without_bidi
 from app.storage import EvidenceStore, MIME_TYPES
 
 MAX_NAME = 255
+_CLIENT_PATH = re.compile(r"^([A-Za-z]:)?[\\/]|\\")  # C:\…, \\server\…, /home/…
 
 
 @dataclass
@@ -143,8 +146,13 @@ def reusable(assessment: Assessment) -> list[Evidence]:
 
 
 def _clean_name(filename: str, kind: str) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"tai-lieu.{kind}"
-    return name[:MAX_NAME]
+    """The name as shown on the form. A client that sends a whole path (C:\\…\\x.pdf, /home/…)
+    loses the folders; a name that merely contains a slash («Kế hoạch </2022>.pdf») is kept
+    whole. Bidi controls go: they would show the name reversed."""
+    name = without_bidi(filename or "").strip()
+    if _CLIENT_PATH.search(name):
+        name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:MAX_NAME] or f"tai-lieu.{kind}"
 
 
 def mime_of(evidence: Evidence) -> str:

@@ -20,6 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from app.models import Province, Unit
 from app.models.user import ROLE_LABELS
+from app.services.typed_text import without_bidi
 from app.services.users import UserError, check_new_user, create_user
 
 MAX_ROWS = 1000  # each user costs one Argon2 hash (~0.1 s): a bigger file would time out
@@ -173,7 +174,7 @@ def cell_text(value) -> str:
         value = int(value)  # Excel stores 04250 typed as a number as 4250.0
     if isinstance(value, datetime | date):
         value = value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return without_bidi(unicodedata.normalize("NFC", str(value))).strip()
 
 
 def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:

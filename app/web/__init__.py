@@ -31,6 +31,8 @@ def registry():
 
 def init_app(app) -> None:
     from app import api
+    from app.web import converters
+    converters.init_app(app)
     from app.web import (account, admin, appraisal, auth, catalogue, communes, dashboards,
                          entry, evidence, exports, health, home, notifications, offices, periods,
                          public, rankings, reopen, units, user_import, users)

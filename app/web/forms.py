@@ -7,6 +7,8 @@ from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectFi
 from wtforms.fields.choices import Choice
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
 
+from app.services.typed_text import without_bidi
+
 REQUIRED = "Vui lòng nhập {}."
 
 
@@ -46,7 +48,8 @@ class UserForm(FlaskForm):
     email = EmailField("Thư điện tử", validators=[
         required("thư điện tử"), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                                        message="Thư điện tử không hợp lệ.")])
-    full_name = StringField("Họ và tên", validators=[required("họ và tên"), Length(max=200)])
+    full_name = StringField("Họ và tên", validators=[required("họ và tên"), Length(max=200)],
+                            filters=[without_bidi])
     role = PickField("Vai trò", validators=[required("vai trò")])
     unit = SelectField("Đơn vị (với cán bộ đơn vị)", validators=[Optional()], default="")
     password = PasswordField("Mật khẩu ban đầu", validators=[
@@ -74,7 +77,8 @@ class DeadlineForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    name = StringField("Tên đơn vị", validators=[required("tên đơn vị"), Length(max=200)])
+    name = StringField("Tên đơn vị", validators=[required("tên đơn vị"), Length(max=200)],
+                       filters=[without_bidi])
     code = StringField("Mã đơn vị", validators=[required("mã đơn vị"), Length(max=60)])
     type = PickField("Loại đơn vị", validators=[required("loại đơn vị")])
     parent = SelectField("Trực thuộc", validators=[Optional()], default="")
