@@ -132,7 +132,7 @@ def put_values(scheme_code, period_code, unit_code):
 def _body_map(key: str) -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get(key), dict) or not body[key]:
-        raise ApiError(422, BAD_BODY % key, errors={key: BAD_BODY % key})
+        raise ApiError(422, BAD_BODY % key, errors={"_": {key: BAD_BODY % key}})
     return body[key]
 
 
@@ -156,8 +156,8 @@ def _refuse_blocked(assessment, period, codes: list[str]) -> None:
 
 def _check_versions(assessment, forms: dict) -> None:
     answers = svc.answers_by_code(assessment)
-    stale = {code: f"Chỉ tiêu {code} đã được lưu lại (phiên bản {answers[code].version}, bạn "
-                   f"gửi {sent}); đọc lại trước khi ghi đè."
+    stale = {code: {"version": f"Chỉ tiêu {code} đã được lưu lại (phiên bản {answers[code].version}, bạn "
+                   f"gửi {sent}); đọc lại trước khi ghi đè."}
              for code, (_row, _values, sent) in forms.items()
              if sent is not None and code in answers and answers[code].version != sent}
     if stale:
