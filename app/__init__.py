@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     tenancy.install()
     with app.app_context():
         _sqlite_pragmas(db)
+        _heal_read_only(db)
 
     from app.plugins import Registry
     app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"))
@@ -130,3 +131,20 @@ def _security_headers(response):
                                     "max-age=31536000; includeSubDomains")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
+
+
+def _heal_read_only(db) -> None:
+    """A connection that refused a write because it is read-only (PostgreSQL's
+    default_transaction_read_only, 25006; SQLite's query_only) is dropped with the whole pool,
+    like a lost one: connections opened while the database was read-only keep that default,
+    and would refuse every write after it is switched back until the workers restart."""
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "handle_error")
+    def _on_error(context):
+        reason = context.original_exception
+        read_only = getattr(reason, "sqlstate", None) == "25006" or \
+            "readonly database" in str(reason).lower()
+        if read_only:
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True

@@ -82,3 +82,102 @@ def test_an_unexpected_error_is_a_branded_vietnamese_page_and_json_in_the_api(ap
     assert "Máy chủ gặp lỗi" in text and "Chỉ số" in text and "Internal Server Error" not in text
     api = client.get("/api/v1/test-broken")
     assert api.status_code == 500 and "lỗi ngoài dự kiến" in api.get_json()["error"]
+
+
+# -- a failure after the commit ------------------------------------------------------------
+FORM = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt"
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def lost_after_commit(app):
+    """Once a transaction writing an answer commits, every later statement fails as when
+    PostgreSQL restarts under the request (the connection is gone)."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+    from app.models import Answer
+    state = {"wrote": False, "down": False}
+
+    def after_flush(session, _context):
+        state["wrote"] |= any(isinstance(o, Answer) for o in (*session.new, *session.dirty))
+
+    def after_commit(_session):
+        state["down"] = state["down"] or state["wrote"]
+
+    def before_execute(*_args):
+        if state["down"]:
+            raise OperationalError("SELECT", {}, sqlite3.OperationalError(
+                "server closed the connection unexpectedly"))
+    with app.app_context():
+        engine = db.engine
+    event.listen(db.session, "after_flush", after_flush)
+    event.listen(db.session, "after_commit", after_commit)
+    event.listen(engine, "before_cursor_execute", before_execute)
+    yield state
+    event.remove(db.session, "after_flush", after_flush)
+    event.remove(db.session, "after_commit", after_commit)
+    event.remove(engine, "before_cursor_execute", before_execute)
+
+
+def _self_score(app, code="1.2"):
+    from sqlalchemy import select
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import Answer
+    from tests.conftest import province_id
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        return db.session.scalar(select(Answer.self_score).where(Answer.code == code))
+
+
+def test_an_htmx_save_committed_before_the_database_went_away_says_saved(app, as_user,
+                                                                           lost_after_commit):
+    client = as_user("unit_user", "dienbien")
+    response = client.post(f"{FORM}/rows/1.2", data={"1.2__self_score": "10"}, headers=HX)
+    lost_after_commit["down"] = lost_after_commit["wrote"] = False
+    assert lost_after_commit is not None and response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Đã lưu chỉ tiêu 1.2" in text and "chưa lưu" not in text.lower()
+    assert response.headers["HX-Reswap"] == "none"  # the typed values stay on the page
+    assert _self_score(app) == 10
+
+
+def test_an_api_put_committed_before_the_database_went_away_answers_what_was_saved(
+        app, lost_after_commit):
+    from tests.test_api import token
+    bearer = {"Authorization": f"Bearer {token(app, 'unit_user')}"}
+    client = app.test_client()
+    assert client.get("/api/v1/units", headers=bearer).status_code == 200  # last use noted
+    response = client.put(f"/api/v1{FORM}", json={"values": {"1.2": {"self_score": 10}}},
+                          headers=bearer)
+    lost_after_commit["down"] = lost_after_commit["wrote"] = False
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    saved = {v["code"]: v for v in response.get_json()["indicators"]}
+    assert saved["1.2"]["self_score"] == 10
+    assert _self_score(app) == 10
+
+
+# -- two first writes at once ----------------------------------------------------------------
+def test_two_first_writes_at_once_share_the_assessment(app, as_user, monkeypatch):
+    """The second of two first saves on a unit without an assessment did not see the first's
+    row (not committed when it looked), then hit the unique constraint: a 503. It now writes
+    into the first's row. The race is replayed in order: the row exists, the look-up misses."""
+    from app.services import assessments as svc
+    client = as_user("unit_user", "dienbien")
+    first = client.post(f"{FORM}/rows/1.2", data={"1.2__self_score": "10"}, headers=HX)
+    assert first.status_code == 200
+    real, missed = svc._find_assessment, []
+
+    def not_yet_committed(period, unit):
+        if not missed:
+            missed.append(True)
+            return None
+        return real(period, unit)
+    monkeypatch.setattr(svc, "_find_assessment", not_yet_committed)
+    second = client.post(f"{FORM}/rows/1.3", data={"1.3__self_score": "5"}, headers=HX)
+    assert missed and second.status_code == 200, second.get_data(as_text=True)[:300]
+    assert _self_score(app, "1.2") == 10 and _self_score(app, "1.3") == 5

@@ -121,12 +121,18 @@ def put_values(scheme_code, period_code, unit_code):
     for code, (row, values, _version) in forms.items():
         _apply(assessment, answers.get(code), code, values)
     try:
+        db.session.flush()
+        # The answer is read inside the transaction, before the commit (expired first: the
+        # database rounds numbers): a connection lost after the commit must not turn a saved
+        # write into an error, or make the caller send it again.
+        db.session.expire_all()
+        body = assessment_json(scheme, period, unit, assessment, allowed.writer)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise ApiError(409, "Người khác vừa lưu một trong các chỉ tiêu này; đọc lại hồ sơ rồi "
                             "gửi lại. Chưa lưu gì.") from None
-    return jsonify(assessment_json(scheme, period, unit, assessment, allowed.writer))
+    return jsonify(body)
 
 
 def _body_map(key: str) -> dict:

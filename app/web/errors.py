@@ -31,7 +31,7 @@ def init_app(app) -> None:
 
 def _database_error(error: SQLAlchemyError):
     # Roll back so nothing half-written stays; the user's typing stays on their page.
-    _rollback_quietly()
+    rollback_quietly()
     current_app.logger.exception("Lỗi cơ sở dữ liệu: %s", error)
     full = disk_full(error)
     status, text = (507, FULL) if full else (503, BUSY)
@@ -39,7 +39,7 @@ def _database_error(error: SQLAlchemyError):
 
 
 def _unexpected_error(error: InternalServerError):
-    _rollback_quietly()
+    rollback_quietly()
     return answer(500, "Máy chủ gặp lỗi", UNEXPECTED)
 
 
@@ -68,7 +68,7 @@ def disk_full(error: SQLAlchemyError) -> bool:
     return "disk is full" in message or "no space left" in message
 
 
-def _rollback_quietly() -> None:
+def rollback_quietly() -> None:
     from app.extensions import db
     try:
         db.session.rollback()
