@@ -181,3 +181,56 @@ def test_two_first_writes_at_once_share_the_assessment(app, as_user, monkeypatch
     second = client.post(f"{FORM}/rows/1.3", data={"1.3__self_score": "5"}, headers=HX)
     assert missed and second.status_code == 200, second.get_data(as_text=True)[:300]
     assert _self_score(app, "1.2") == 10 and _self_score(app, "1.3") == 5
+
+
+# -- read-only, then writable again ----------------------------------------------------------
+@pytest.fixture
+def read_only(app, database_url):
+    """``read_only(True)`` makes new connections read-only, as PostgreSQL's
+    ``ALTER DATABASE … SET default_transaction_read_only = on`` does (SQLite: query_only);
+    connections opened meanwhile keep that default once it is switched off again."""
+    from sqlalchemy import create_engine, event, text
+
+    from app.extensions import db
+    from tests.conftest import PG_URL
+    with app.app_context():
+        engine = db.engine
+    flag = {"on": False}
+    if PG_URL:
+        name = database_url.rsplit("/", 1)[1]
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+        def switch(on: bool):
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only '
+                                  f'= {"on" if on else "off"}'))
+            if on:
+                engine.dispose()  # the workers' next connections are opened read-only
+        yield switch
+        admin.dispose()
+        return
+
+    def on_connect(dbapi_conn, _record):
+        if flag["on"]:
+            dbapi_conn.execute("PRAGMA query_only = ON")
+
+    def switch(on: bool):
+        flag["on"] = on
+        if on:
+            engine.dispose()
+    event.listen(engine, "connect", on_connect)
+    yield switch
+    event.remove(engine, "connect", on_connect)
+
+
+def test_writes_work_again_once_read_only_is_switched_off(app, as_user, read_only):
+    client = as_user("unit_user", "dienbien")
+    url = f"{FORM}/rows/1.2"
+    assert client.post(url, data={"1.2__self_score": "10"}, headers=HX).status_code == 200
+    read_only(True)
+    refused = client.post(url, data={"1.2__self_score": "11", "1.2__version": "1"}, headers=HX)
+    assert refused.status_code == 503 and "chưa lưu được" in refused.get_data(as_text=True)
+    read_only(False)
+    healed = client.post(url, data={"1.2__self_score": "12", "1.2__version": "1"}, headers=HX)
+    assert healed.status_code == 200, healed.get_data(as_text=True)[:200]
+    assert _self_score(app) == 12
