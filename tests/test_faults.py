@@ -234,3 +234,28 @@ def test_writes_work_again_once_read_only_is_switched_off(app, as_user, read_onl
     healed = client.post(url, data={"1.2__self_score": "12", "1.2__version": "1"}, headers=HX)
     assert healed.status_code == 200, healed.get_data(as_text=True)[:200]
     assert _self_score(app) == 12
+
+
+def test_an_upload_the_database_refused_leaves_no_file(app, as_user, read_only):
+    """The file is written before the row; when the commit fails (read-only, full) it is
+    removed again, unless a committed row already names the same bytes."""
+    import io
+    import os
+    from tests.test_evidence import PDF, stored_files
+    client = as_user("unit_user", "dienbien")
+
+    def upload(code, data):
+        return client.post(f"{FORM}/rows/{code}/evidence", headers=HX,
+                           content_type="multipart/form-data",
+                           data={f"{code}__ev_file": (io.BytesIO(data), "ke-hoach.pdf")})
+    assert upload("2.1", PDF).status_code == 200
+    kept = stored_files(app)
+    read_only(True)
+    refused = upload("2.2", PDF + b"% khac\n")
+    again = upload("2.3", PDF)  # bytes a committed row already names
+    read_only(False)
+    assert refused.status_code == 503 and again.status_code == 503
+    assert stored_files(app) == kept and len(kept) == 1
+    assert not os.listdir(os.path.join(app.config["UPLOAD_DIR"], "evidence", "tmp"))
+    assert upload("2.2", PDF + b"% khac\n").status_code == 200
+    assert len(stored_files(app)) == 2

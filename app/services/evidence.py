@@ -7,7 +7,8 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Assessment, Evidence, EvidenceLink
@@ -91,6 +92,8 @@ def attach_file(assessment: Assessment, code: str, stream, filename: str, meta: 
 
     The same bytes posted again by the unit return the existing record, now linked here too."""
     stored = store().save(stream)  # raises StorageError subclasses, nothing kept on failure
+    if stored.created:  # removed again at the request's end unless a commit keeps it
+        db.session.info.setdefault(_UNCOMMITTED, set()).add(stored.sha256)
     evidence = db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
                                                         Evidence.sha256 == stored.sha256))
     created = evidence is None
@@ -157,3 +160,29 @@ def _clean_name(filename: str, kind: str) -> str:
 
 def mime_of(evidence: Evidence) -> str:
     return MIME_TYPES.get(evidence.kind, "application/octet-stream")
+
+
+_UNCOMMITTED = "chiso.evidence_files_not_committed"
+
+
+@event.listens_for(db.session, "after_commit")
+def _files_committed(session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+def discard_uncommitted_files() -> None:
+    """At the request's end: files this request wrote whose row was never committed (the
+    database refused it: read-only, full) are removed, so a full disk does not fill further.
+    Only a file no committed row names, checked on a connection of its own; when the database
+    cannot say (it is down), the file stays: an orphan is better than a lost document."""
+    written = db.session.info.pop(_UNCOMMITTED, None)
+    if not written:
+        return
+    try:
+        with db.engine.connect() as conn:
+            named = set(conn.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(written))))
+    except SQLAlchemyError:
+        current_app.logger.warning("Giữ lại %d tệp chưa ghi được vào cơ sở dữ liệu", len(written))
+        return
+    for sha256 in written - named:
+        store().path(sha256).unlink(missing_ok=True)

@@ -78,7 +78,9 @@ def rollback_quietly() -> None:
 
 def _remove_session_quietly(_exc) -> None:
     from app.extensions import db
+    from app.services.evidence import discard_uncommitted_files
     try:
+        discard_uncommitted_files()
         db.session.remove()
     except Exception:  # noqa: BLE001 — see init_app: the answer has been decided already
         current_app.logger.warning("Không đóng được phiên cơ sở dữ liệu", exc_info=True)
