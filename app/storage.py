@@ -26,7 +26,7 @@ import struct
 import tempfile
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,7 +94,7 @@ class StoredFile:
     size: int
     mime: str
     kind: str  # pdf, docx, xlsx, odt, png or jpeg
-    created: bool = False  # this save wrote the file (it was not stored before)
+    created: bool = field(default=False, compare=False)  # this save wrote the file
 
 
 class EvidenceStore:
