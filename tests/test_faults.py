@@ -259,3 +259,21 @@ def test_an_upload_the_database_refused_leaves_no_file(app, as_user, read_only):
     assert not os.listdir(os.path.join(app.config["UPLOAD_DIR"], "evidence", "tmp"))
     assert upload("2.2", PDF + b"% khac\n").status_code == 200
     assert len(stored_files(app)) == 2
+
+
+# -- an upload cut off -----------------------------------------------------------------------
+CUT = (b'--XX\r\nContent-Disposition: form-data; name="indicator"\r\n\r\n2.1\r\n'
+       b'--XX\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+       b'Content-Type: application/pdf\r\n\r\n%PDF-1.4\n1 0 obj')  # no closing boundary
+
+
+def test_a_cut_off_upload_says_it_was_incomplete(app, as_user):
+    from tests.test_api import token
+    bearer = {"Authorization": f"Bearer {token(app, 'unit_user')}"}
+    api = app.test_client().post(f"/api/v1{FORM}/evidence", data=CUT, headers=bearer,
+                                 content_type="multipart/form-data; boundary=XX")
+    assert api.status_code == 400 and "chưa trọn vẹn" in api.get_json()["error"]
+    client = as_user("unit_user", "dienbien")
+    web = client.post(f"{FORM}/rows/2.1/evidence", data=CUT, headers=HX,
+                      content_type="multipart/form-data; boundary=XX")
+    assert web.status_code == 400 and "chưa trọn vẹn" in web.get_data(as_text=True)

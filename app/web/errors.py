@@ -16,17 +16,37 @@ BUSY = ("Cơ sở dữ liệu đang bận hoặc gặp sự cố nên chưa lưu
         "nguyên vẹn; vui lòng thử lại sau ít phút.")
 FULL = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn nguyên "
         "vẹn. Vui lòng báo quản trị hệ thống.")
+CUT_OFF = ("Tệp tải lên chưa trọn vẹn: kết nối bị ngắt trước khi máy chủ nhận hết dữ liệu. "
+           "Chưa lưu gì; hãy tải lên lại.")
 UNEXPECTED = ("Máy chủ gặp lỗi ngoài dự kiến khi xử lý yêu cầu này. Lỗi đã được ghi lại cho quản "
               "trị hệ thống. Dữ liệu đã lưu trước đó vẫn nguyên vẹn; vui lòng thử lại sau.")
 
 
 def init_app(app) -> None:
+    # First of all before-request hooks: CSRF would otherwise call a cut-off upload an
+    # expired form (its token was in the part that never arrived).
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_cut_off_upload)
     app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(InternalServerError, _unexpected_error)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
     # reverse): a rollback on a connection the database dropped must not turn an answer that
     # was already decided (maybe "saved") into a raw 500.
     app.teardown_appcontext(_remove_session_quietly)
+
+
+def _refuse_cut_off_upload():
+    """A multipart body that ended before its closing boundary (a dropped connection, a killed
+    proxy) parses as no fields at all; the views would then name an empty indicator. Say what
+    happened instead."""
+    if request.mimetype != "multipart/form-data" or not request.content_length:
+        return None
+    if request.form or request.files:
+        return None
+    # A complete body without any field is only its closing line, "--<boundary>--\r\n".
+    closing = len(request.mimetype_params.get("boundary", "")) + 8
+    if request.content_length <= closing:
+        return None
+    return answer(400, "Tải lên chưa trọn vẹn", CUT_OFF)
 
 
 def _database_error(error: SQLAlchemyError):
