@@ -277,3 +277,27 @@ def test_a_cut_off_upload_says_it_was_incomplete(app, as_user):
     web = client.post(f"{FORM}/rows/2.1/evidence", data=CUT, headers=HX,
                       content_type="multipart/form-data; boundary=XX")
     assert web.status_code == 400 and "chưa trọn vẹn" in web.get_data(as_text=True)
+
+
+def test_a_rollback_failing_at_the_end_of_a_request_does_not_undo_its_answer(app, as_user,
+                                                                            monkeypatch):
+    """The teardown's rollback on a connection the database dropped raised, turning a saved
+    row into a raw 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+    client = as_user("unit_user", "dienbien")
+    real, raised = db.session.remove, []
+
+    def dropped():  # the first close fails; after it there is no session left to close
+        real()
+        if not raised:
+            raised.append(True)
+            raise OperationalError("ROLLBACK", {}, sqlite3.OperationalError("connection lost"))
+    monkeypatch.setattr(db.session, "remove", dropped)
+    response = client.post(f"{FORM}/rows/1.2", data={"1.2__self_score": "10"}, headers=HX)
+    monkeypatch.undo()
+    assert raised and response.status_code == 200
+    assert _self_score(app) == 10
