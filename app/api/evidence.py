@@ -25,6 +25,7 @@ from app.web.evidence import _may_read as may_read  # the web download's rule, s
                       "đã lưu, nay gắn thêm cho chỉ tiêu này.",
           responses={201: ("Đã lưu tài liệu mới", "Evidence"),
                      200: ("Tài liệu đã có (cùng nội dung hoặc cùng đường dẫn)", "Evidence"),
+                     400: ("Tải lên chưa trọn vẹn (kết nối bị ngắt giữa chừng)", "Error"),
                      409: ("Hồ sơ không còn sửa được", "Error"),
                      413: ("Tệp quá lớn", "Error"),
                      415: ("Loại tệp không được chấp nhận", "Error"),
