@@ -10,7 +10,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import User
 from app.services import tokens
-from tests.conftest import demo, login, province_id
+from tests.conftest import demo, login
 
 API = "/api/v1/units"
 
