@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     tenancy.install()
     with app.app_context():
         _sqlite_pragmas(db)
+        _heal_read_only(db)
 
     from app.plugins import Registry
     app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"))
@@ -60,10 +61,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _refuse_default_secret(app: Flask) -> None:
-    from app.config import DEFAULT_SECRET
     production = os.environ.get("CHISO_ENV") == "production"
-    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET:
-        raise RuntimeError("CHISO_SECRET_KEY chưa được đặt: không chạy production với khóa mặc định.")
+    # Several app servers share one secret: production names it, none is made per server.
+    if production and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("CHISO_SECRET_KEY chưa được đặt: production cần một khóa chung cho "
+                           "mọi máy chủ ứng dụng.")
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -128,8 +130,27 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or os.environ.get("CHISO_ENV") == "production":
+    # A response over plain HTTP cannot set HSTS (browsers ignore it there, RFC 6797 §8.1);
+    # behind nginx, CHISO_PROXIES makes X-Forwarded-Proto count as HTTPS.
+    if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security",
                                     "max-age=31536000; includeSubDomains")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
+
+
+def _heal_read_only(db) -> None:
+    """A connection that refused a write because it is read-only (PostgreSQL's
+    default_transaction_read_only, 25006; SQLite's query_only) is dropped with the whole pool,
+    like a lost one: connections opened while the database was read-only keep that default,
+    and would refuse every write after it is switched back until the workers restart."""
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "handle_error")
+    def _on_error(context):
+        reason = context.original_exception
+        read_only = getattr(reason, "sqlstate", None) == "25006" or \
+            "readonly database" in str(reason).lower()
+        if read_only:
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True

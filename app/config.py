@@ -1,11 +1,13 @@
 """Defaults; each can be overridden from the environment as CHISO_<NAME>."""
 import os
-
-DEFAULT_SECRET = "dev-only-not-secret"
+import secrets
 
 
 class Defaults:
-    SECRET_KEY = DEFAULT_SECRET
+    # None: CHISO_SECRET_KEY, else a random secret made on first start in the instance folder
+    # (SECRET_KEY_FILE). No secret ships in the code: a known one would let anyone sign cookies.
+    SECRET_KEY = None
+    SECRET_KEY_FILE = None  # None: <instance>/secret_key
     DATABASE_URL = None  # None: SQLite in the instance folder
     UPLOAD_DIR = None  # None: <instance>/uploads
     MAX_UPLOAD_MB = 20
@@ -56,4 +58,24 @@ def finish(app):
     app.config.setdefault("UPLOAD_DIR", None)
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    if not app.config.get("SECRET_KEY") and os.environ.get("CHISO_ENV") != "production":
+        path = app.config.get("SECRET_KEY_FILE") or os.path.join(app.instance_path, "secret_key")
+        app.config["SECRET_KEY"] = instance_secret(path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+
+
+def instance_secret(path: str) -> str:
+    """The secret kept in ``path``, made on first start. Created exclusively (O_EXCL), readable
+    by the owner only: two workers starting together both end up with the one that was written."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as existing:
+            secret = existing.read().strip()
+        if secret:
+            return secret
+        raise RuntimeError(f"Tệp khóa bí mật {path} rỗng: xóa tệp để tạo khóa mới.") from None
+    secret = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as created:
+        created.write(secret + "\n")
+    return secret

@@ -27,7 +27,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def chiso_plugin() -> PluginInfo:
-    """Identity: the plugin's code (the province code), the province's name and official code, and the plugin's version. Called once at start-up."""
+    """Identity: the plugin's code (the province code), the province's name and official code, and the plugin's version. Called once at start-up.
+
+    A province plugin is for its own province: only the province whose code is the plugin's code may enable it. A national or shared plugin (a ministry's or a region's schemes) declares ``PluginInfo(..., shared=True)``; any province admin may then enable it."""
 
 
 @hookspec

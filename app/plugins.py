@@ -30,6 +30,13 @@ class PluginInfo:
     province: str  # the province's name, e.g. "Điện Biên"
     official_code: str  # GSO code of the province, e.g. "11"
     version: str
+    # A province's plugin serves that province only (the province whose code is the plugin's);
+    # a national or shared scheme set (a ministry's, a region's) says shared=True and any
+    # province may enable it.
+    shared: bool = False
+
+    def serves(self, province_code: str) -> bool:
+        return self.shared or self.code == province_code
 
 
 @dataclass

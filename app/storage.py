@@ -27,7 +27,7 @@ import struct
 import tempfile
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -95,6 +95,7 @@ class StoredFile:
     size: int
     mime: str
     kind: str  # pdf, docx, xlsx, odt, png or jpeg
+    created: bool = field(default=False, compare=False)  # this save wrote the file
 
 
 class EvidenceStore:
@@ -125,12 +126,13 @@ class EvidenceStore:
             finally:
                 os.close(fd)
             final = self.path(digest)
-            if not final.exists():
+            created = not final.exists()
+            if created:
                 final.parent.mkdir(exist_ok=True)
                 os.replace(tmp_path, final)
                 tmp_path = None  # the name may now be reused by another upload: never remove it
                 _fsync_directory(final.parent)
-            return StoredFile(digest, size, MIME_TYPES[kind], kind)
+            return StoredFile(digest, size, MIME_TYPES[kind], kind, created)
         except OSError as exc:
             disk_full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
             raise (DiskFull() if disk_full else StorageError()) from exc

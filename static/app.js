@@ -126,6 +126,12 @@
     var status_slot = row && row.querySelector(".status");
     if (status_slot) { status_slot.textContent = text; status_slot.classList.add("error"); }
   });
+  // Saved, but the database went away before the row could be drawn again (web/entry.py).
+  document.addEventListener("chiso:saved-not-redrawn", function (event) {
+    var row = event.target.closest && event.target.closest(".entry-row");
+    var slot = row && row.querySelector(".status");
+    if (slot) { slot.textContent = event.detail.value; slot.classList.remove("error"); }
+  });
   document.addEventListener("htmx:sendError", function (event) {
     var row = event.detail.elt.closest && event.detail.elt.closest(".entry-row");
     var slot = row && row.querySelector(".status");

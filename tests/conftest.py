@@ -21,17 +21,6 @@ PG_URL = os.environ.get("CHISO_TEST_DATABASE_URL", "").replace("postgresql://", 
 _counter = itertools.count()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests named test_postgresql_* need PostgreSQL's locking: the SQLite pass deselects them
-    (a skipped test would fail CI)."""
-    if PG_URL:
-        return
-    keep = [item for item in items if not item.name.startswith("test_postgresql_")]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-        items[:] = keep
-
-
 def _config(url: str, tmp_path) -> dict:
     return {
         "TESTING": True,
@@ -167,3 +156,20 @@ def on_day(monkeypatch):
         monkeypatch.setattr(clock, "today", lambda: day)
         return day
     return _move
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres_only: runs in the PostgreSQL pass only (it needs "
+                                       "PostgreSQL's locking, or a PostgreSQL server of its own)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The SQLite pass leaves out tests that need a PostgreSQL server: deselected, not skipped
+    (a skipped test fails CI). What users see of them has SQLite equivalents (tests/test_faults.py,
+    the two-senders test of tests/test_mail.py)."""
+    if PG_URL:
+        return
+    dropped = [item for item in items if item.get_closest_marker("postgres_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

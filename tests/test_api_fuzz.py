@@ -190,3 +190,36 @@ def test_api_404s_from_shared_lookups_answer_json(app, bearer):
     for response in (no_period, no_evidence, too_large):
         assert response.status_code == 404 and response.is_json, response.get_data()[:80]
         assert response.get_json()["error"] == "Không tìm thấy, hoặc không thuộc tỉnh của bạn."
+
+
+# -- the error answers against the document (schemathesis' response_schema_conformance) ------
+def _conforms(app, token, path, method, **request):
+    """Send one request through schemathesis and check the answer with its
+    response_schema_conformance check only (status, content type and body as documented)."""
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+    operation = load_schema(app, token)[path][method]
+    case = operation.Case(headers={"Authorization": f"Bearer {token}"}, **request)
+    response = case.call()
+    case.validate_response(response, checks=[response_schema_conformance])
+    return response
+
+
+def test_error_answers_have_the_documented_shape(app):
+    """{"errors": {code: {field: message}}} or none at all: the 409 on a submitted assessment
+    sent "errors": null, a stale version and a missing body sent {code: message}."""
+    token = token_of(app, "province_admin")
+    path = "/api/v1/assessments/{scheme_code}/{period_code}/{unit_code}"
+    missing = _conforms(app, token, path, "PUT", path_parameters=OWN, body={"values": {}},
+                        media_type="application/json")
+    assert missing.status_code == 422 and "values" in missing.json()["errors"]["_"]
+    saved = _conforms(app, token, path, "PUT", path_parameters=OWN,
+                      body={"values": {"1.2": {"self_score": 10}}}, media_type="application/json")
+    assert saved.status_code == 200
+    stale = _conforms(app, token, path, "PUT", path_parameters=OWN,
+                      body={"values": {"1.2": {"self_score": 12, "version": 99}}},
+                      media_type="application/json")
+    assert stale.status_code == 409 and "version" in stale.json()["errors"]["1.2"]
+    submit_the_assessment(app, token)
+    closed = _conforms(app, token, path, "PUT", path_parameters=OWN,
+                       body={"values": {"1.2": {"self_score": 12}}}, media_type="application/json")
+    assert closed.status_code == 409 and closed.json().get("errors") != None  # noqa: E711

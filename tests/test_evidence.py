@@ -215,3 +215,28 @@ def test_a_stored_upload_empties_the_fields(as_user):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "số 12/KH-UBND" in html
     assert 'value="https://stttt.dienbien.gov.vn"' not in html and 'value="12/KH-UBND"' not in html
+
+
+def test_a_link_opens_on_a_page_naming_the_address_not_a_redirect(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    url = "https://stttt.dienbien.gov.vn.example.com/x?a=<b>&c=1"
+    client.post(f"{FORM}/rows/1.3/evidence", data={"1.3__ev_url": url}, headers=HX)
+    response = client.get(f"/evidence/{_evidence_id(app)}")
+    assert response.status_code == 200 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "Bạn sắp mở một trang bên ngoài" in page
+    assert "https://stttt.dienbien.gov.vn.example.com/x?a=&lt;b&gt;&amp;c=1" in page
+    assert "Mở trang stttt.dienbien.gov.vn.example.com" in page
+
+
+def test_a_file_name_keeps_its_slash_and_loses_bidi_controls(app, as_user):
+    """«Kế hoạch </2022>.pdf» was cut to «2022>.pdf»; a right-to-left override made
+    «hồ-sơ\u202efdp.exe» read as «hồ-sơexe.pdf». A client's whole path still loses its folders."""
+    client = as_user("unit_user", "dienbien")
+    html = upload(client, "2.1", PDF, "Kế hoạch </2022>.pdf").get_data(as_text=True)
+    assert "Kế hoạch &lt;/2022&gt;.pdf" in html
+    upload(client, "2.2", PDF + b" ", "ho-so\u202efdp.exe")
+    upload(client, "2.3", PDF + b"  ", "/home/canbo/bao-cao.pdf")
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        names = set(db.session.scalars(select(Evidence.filename)))
+    assert names == {"Kế hoạch </2022>.pdf", "ho-sofdp.exe", "bao-cao.pdf"}

@@ -335,7 +335,7 @@ def test_api_compare_is_for_the_superadmin_on_one_percent_scale(app, call):  # n
     assert call("province_admin")("GET", f"{API}/compare?period=2022").status_code == 403
     superadmin = call("superadmin", None)
     missing = superadmin("GET", f"{API}/compare")
-    assert missing.status_code == 422 and "period" in missing.get_json()["errors"]
+    assert missing.status_code == 422 and "period" in missing.get_json()["errors"]["_"]
     body = superadmin("GET", f"{API}/compare?period=2022").get_json()
     assert body["period"] == "2022" and "nhan_thuc" in [p["code"] for p in body["pillars"]]
     dienbien = next(p for p in body["provinces"] if p["code"] == "dienbien")

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
+import pytest
 from sqlalchemy import select
 
 from app import tenancy
@@ -143,6 +144,7 @@ def test_two_senders_at_once_send_each_message_once(app):
     assert {state for _t, _k, state, _a, _e in outbox(app)} == {"sent"}
 
 
+@pytest.mark.postgres_only
 def test_postgresql_a_sender_skips_rows_another_is_claiming_without_waiting(app):
     """Another worker's claim holds the first ten rows locked: this one takes the others at
     once (a plain FOR UPDATE would wait for it) and never touches those ten. PostgreSQL only:

@@ -106,3 +106,30 @@ def test_demo_values_give_every_page_something_and_leave_the_demo_units_empty(ap
         assert dict(db.session.execute(select(Assessment.state, func.count())
                                        .group_by(Assessment.state)).all()) == states
     assert "hồ sơ mẫu" not in again.output
+
+
+def test_a_province_admin_enables_only_their_own_or_a_shared_plugin(database_url, tmp_path):
+    """Another province's plugin would bring its catalogue and calendar into this province;
+    a plugin declaring itself shared (national) may be enabled anywhere."""
+    from app import create_app, hookimpl
+    from app.plugins import PluginInfo
+    from tests.conftest import _config, demo, login
+
+    class National:
+        @hookimpl
+        def chiso_plugin(self):
+            return PluginInfo(code="quocgia", province="Toàn quốc", official_code="00",
+                              version="1", shared=True)
+    app = create_app({**_config(database_url, tmp_path), "EXTRA_PLUGINS": [National()]})
+    client = app.test_client()
+    login(client, demo("province_admin", "dienbien"))
+    page = client.get("/province/plugins").get_data(as_text=True)
+    assert "quocgia" in page and "thanhhoa" not in page
+    refused = client.post("/province/plugins", data={"plugin": "thanhhoa", "enabled": "1"},
+                          follow_redirects=True)
+    assert "là của tỉnh khác, không bật được" in refused.get_data(as_text=True)
+    client.post("/province/plugins", data={"plugin": "quocgia", "enabled": "1"})
+    with app.app_context(), tenancy.unscoped():
+        from app.models import Province
+        dienbien = db.session.scalar(select(Province).where(Province.code == "dienbien"))
+        assert not dienbien.plugin_enabled("thanhhoa") and dienbien.plugin_enabled("quocgia")

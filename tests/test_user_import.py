@@ -268,3 +268,20 @@ def test_appraiser_upload_is_refused(app, client, as_user):
     as_user("appraiser", "yenbai")
     response = upload(client, csv_file([["t@yenbai.gov.vn", "T", "viewer", "", ""]]))
     assert response.status_code == 403 and stored_uploads(app) == []
+
+
+def test_staged_uploads_are_capped_per_person(app, client, as_user, monkeypatch):
+    """Previews nobody confirms are kept a day: one account cannot stack them without end."""
+    from app.web import staged_uploads
+    monkeypatch.setattr(staged_uploads, "PER_USER", 2)
+    as_user("province_admin", "yenbai")
+    data = csv_file([["a@yenbai.gov.vn", "A", "viewer", "", ""]])
+    assert upload(client, data).status_code == 200
+    second = upload(client, data)
+    assert second.status_code == 200
+    third = upload(client, data)
+    assert third.status_code == 422
+    assert "Bạn đã có 2 tệp tải lên đang chờ xác nhận" in third.get_data(as_text=True)
+    assert len(stored_uploads(app)) == 2
+    confirm(client, second.get_data(as_text=True))  # a confirmed upload frees its place
+    assert upload(client, data).status_code == 200

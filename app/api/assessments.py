@@ -122,12 +122,18 @@ def put_values(scheme_code, period_code, unit_code):
     for code, (row, values, _version) in forms.items():
         _apply(assessment, answers.get(code), code, values)
     try:
+        db.session.flush()
+        # The answer is read inside the transaction, before the commit (expired first: the
+        # database rounds numbers): a connection lost after the commit must not turn a saved
+        # write into an error, or make the caller send it again.
+        db.session.expire_all()
+        body = assessment_json(scheme, period, unit, assessment, allowed.writer)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise ApiError(409, "Người khác vừa lưu một trong các chỉ tiêu này; đọc lại hồ sơ rồi "
                             "gửi lại. Chưa lưu gì.") from None
-    return jsonify(assessment_json(scheme, period, unit, assessment, allowed.writer))
+    return jsonify(body)
 
 
 MAX_DEPTH = 8  # {"values": {"1.1": {"value": …}}} is three deep
@@ -142,7 +148,7 @@ def _body_map(key: str) -> dict:
     if problem:
         raise ApiError(400, problem)
     if not isinstance(body, dict) or not isinstance(body.get(key), dict) or not body[key]:
-        raise ApiError(422, BAD_BODY % key, errors={key: BAD_BODY % key})
+        raise ApiError(422, BAD_BODY % key, errors={"_": {key: BAD_BODY % key}})
     return body[key]
 
 
@@ -186,8 +192,8 @@ def _refuse_blocked(assessment, period, codes: list[str]) -> None:
 
 def _check_versions(assessment, forms: dict) -> None:
     answers = svc.answers_by_code(assessment)
-    stale = {code: f"Chỉ tiêu {code} đã được lưu lại (phiên bản {answers[code].version}, bạn "
-                   f"gửi {sent}); đọc lại trước khi ghi đè."
+    stale = {code: {"version": f"Chỉ tiêu {code} đã được lưu lại (phiên bản {answers[code].version}, bạn "
+                   f"gửi {sent}); đọc lại trước khi ghi đè."}
              for code, (_row, _values, sent) in forms.items()
              if sent is not None and code in answers and answers[code].version != sent}
     if stale:

@@ -30,12 +30,24 @@ class ApiError(Exception):
 
 
 def response(status: int, message: str, **extra):
+    errors = _by_row(extra.pop("errors", None))
+    if errors:  # no "errors": null for a client to trip over
+        extra["errors"] = errors
     body = {"error": message, **extra}
     result = jsonify(body)
     result.status_code = status
     if status == 401:
         result.headers["WWW-Authenticate"] = 'Bearer realm="chiso"'
     return result
+
+
+def _by_row(errors: dict | None) -> dict | None:
+    """The documented shape, {indicator code: {field: message}} ("_" for the whole row, or for
+    no row at all): a message given for a whole row (a 409's reason) is put under "_"."""
+    if not errors:
+        return None
+    return {code: problems if isinstance(problems, dict) else {"_": problems}
+            for code, problems in errors.items()}
 
 
 def message_for(status: int) -> str:

@@ -25,6 +25,7 @@ from app.web.evidence import _may_read as may_read  # the web download's rule, s
                       "đã lưu, nay gắn thêm cho chỉ tiêu này.",
           responses={201: ("Đã lưu tài liệu mới", "Evidence"),
                      200: ("Tài liệu đã có (cùng nội dung hoặc cùng đường dẫn)", "Evidence"),
+                     400: ("Tải lên chưa trọn vẹn (kết nối bị ngắt giữa chừng)", "Error"),
                      409: ("Hồ sơ không còn sửa được", "Error"),
                      413: ("Tệp quá lớn", "Error"),
                      415: ("Loại tệp không được chấp nhận", "Error"),
@@ -35,7 +36,7 @@ def attach(scheme_code, period_code, unit_code):
     rows = {r.code for r in svc.visible_rows(scheme, period, allowed.writer)}
     if code not in rows:
         raise ApiError(422, f"Chỉ tiêu «{code}» không có trong hồ sơ này.",
-                       errors={"indicator": f"Chỉ tiêu «{code}» không có trong hồ sơ này."})
+                       errors={"_": {"indicator": f"Chỉ tiêu «{code}» không có trong hồ sơ này."}})
     blocked = svc.edit_block(assessment, period, today(), code)
     if blocked:
         raise ApiError(409, blocked)
@@ -55,7 +56,7 @@ def attach(scheme_code, period_code, unit_code):
         db.session.commit()
     except ev.EvidenceError as exc:
         db.session.rollback()
-        raise ApiError(422, " ".join(exc.errors.values()), errors=exc.errors) from None
+        raise ApiError(422, " ".join(exc.errors.values()), errors={code: exc.errors}) from None
     except StorageError as exc:
         db.session.rollback()
         raise ApiError(exc.http_status, str(exc)) from None

@@ -106,5 +106,5 @@ def compare():
         period_ids.parse(code)
     except period_ids.PeriodError:
         message = "Tham số period phải là một kỳ, ví dụ ?period=2022."
-        raise ApiError(422, message, errors={"period": message}) from None
+        raise ApiError(422, message, errors={"_": {"period": message}}) from None
     return jsonify(dashboards.compare(registry(), code))

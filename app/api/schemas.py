@@ -24,9 +24,13 @@ def _object(properties: dict, required=None, **extra) -> dict:
 SCHEMAS = {
     "Error": _object({
         "error": {"type": "string", "description": "Thông báo lỗi bằng tiếng Việt"},
-        "errors": {"type": "object", "description": "422: mọi lỗi, theo mã chỉ tiêu rồi theo "
-                                                    "trường: {\"1.2\": {\"self_score\": \"…\"}}",
-                   "additionalProperties": True},
+        "errors": {"type": "object", "nullable": True,
+                   "description": "Mọi lỗi, theo mã chỉ tiêu rồi theo trường: {\"1.2\": "
+                                  "{\"self_score\": \"…\"}}; \"_\" là cả chỉ tiêu (409) hoặc "
+                                  "không thuộc chỉ tiêu nào ({\"_\": {\"period\": \"…\"}}); "
+                                  "null khi không có chi tiết",
+                   "additionalProperties": {"type": "object",
+                                            "additionalProperties": {"type": "string"}}},
     }, ["error"]),
     "Scheme": _object({
         "code": {"type": "string"}, "province": {"type": "string"},

@@ -69,4 +69,9 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Set at creation (tokens.LIFETIME); a token without one is refused, never eternal.
+    expires_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at <= now

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,14 +58,27 @@ def assessed_unit(scheme: Scheme, user_unit: Unit) -> Unit | None:
 
 
 def get_assessment(scheme: Scheme, period: Period, unit: Unit, create: bool = False):
-    found = db.session.scalar(select(Assessment).where(Assessment.period_id == period.id,
-                                                       Assessment.unit_id == unit.id))
+    found = _find_assessment(period, unit)
     if found is None and create:
-        found = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
-                           period_id=period.id, unit_id=unit.id, state="draft")
-        db.session.add(found)
-        db.session.flush()
+        made = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
+                          period_id=period.id, unit_id=unit.id, state="draft")
+        try:
+            with db.session.begin_nested():  # a savepoint: losing the race undoes only this
+                db.session.add(made)
+        except IntegrityError:
+            # Two first writes at once: the other made the unit's assessment a moment ago
+            # (PostgreSQL waited for its commit). Write into that one.
+            found = _find_assessment(period, unit)
+            if found is None:
+                raise
+        else:
+            found = made
     return found
+
+
+def _find_assessment(period: Period, unit: Unit) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(Assessment.period_id == period.id,
+                                                      Assessment.unit_id == unit.id))
 
 
 def answers_by_code(assessment: Assessment | None) -> dict[str, Answer]:

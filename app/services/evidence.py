@@ -1,12 +1,13 @@
 """Evidence use cases: attach a file or a link to an indicator, reuse, remove, who may read."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app import clock
 from app.extensions import db
@@ -14,9 +15,11 @@ from app.models import Assessment, Evidence, EvidenceLink
 from app.models.assessment import EDITABLE_STATES
 from app.services import audit
 from app.services.numbers import parse_date
+from app.services.typed_text import without_bidi
 from app.storage import EvidenceStore, MIME_TYPES
 
 MAX_NAME = 255
+_CLIENT_PATH = re.compile(r"^([A-Za-z]:)?[\\/]|\\")  # C:\…, \\server\…, /home/…
 
 
 @dataclass
@@ -91,6 +94,8 @@ def attach_file(assessment: Assessment, code: str, stream, filename: str, meta: 
 
     The same bytes posted again by the unit return the existing record, now linked here too."""
     stored = store().save(stream)  # raises StorageError subclasses, nothing kept on failure
+    if stored.created:  # removed again at the request's end unless a commit keeps it
+        db.session.info.setdefault(_UNCOMMITTED, set()).add(stored.sha256)
 
     def existing():
         return db.session.scalar(select(Evidence).where(Evidence.unit_id == assessment.unit_id,
@@ -166,9 +171,40 @@ def reusable(assessment: Assessment) -> list[Evidence]:
 
 
 def _clean_name(filename: str, kind: str) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"tai-lieu.{kind}"
-    return name[:MAX_NAME]
+    """The name as shown on the form. A client that sends a whole path (C:\\…\\x.pdf, /home/…)
+    loses the folders; a name that merely contains a slash («Kế hoạch </2022>.pdf») is kept
+    whole. Bidi controls go: they would show the name reversed."""
+    name = without_bidi(filename or "").strip()
+    if _CLIENT_PATH.search(name):
+        name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:MAX_NAME] or f"tai-lieu.{kind}"
 
 
 def mime_of(evidence: Evidence) -> str:
     return MIME_TYPES.get(evidence.kind, "application/octet-stream")
+
+
+_UNCOMMITTED = "chiso.evidence_files_not_committed"
+
+
+@event.listens_for(db.session, "after_commit")
+def _files_committed(session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+def discard_uncommitted_files() -> None:
+    """At the request's end: files this request wrote whose row was never committed (the
+    database refused it: read-only, full) are removed, so a full disk does not fill further.
+    Only a file no committed row names, checked on a connection of its own; when the database
+    cannot say (it is down), the file stays: an orphan is better than a lost document."""
+    written = db.session.info.pop(_UNCOMMITTED, None)
+    if not written:
+        return
+    try:
+        with db.engine.connect() as conn:
+            named = set(conn.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(written))))
+    except SQLAlchemyError:
+        current_app.logger.warning("Giữ lại %d tệp chưa ghi được vào cơ sở dữ liệu", len(written))
+        return
+    for sha256 in written - named:
+        store().path(sha256).unlink(missing_ok=True)

@@ -1,5 +1,7 @@
 """Personal API tokens: made on the profile page or by `tokens create`, shown once, kept only
-as their SHA-256, revocable. A token carries its user's own rights, nothing more."""
+as their SHA-256, revocable. A token carries its user's own rights, nothing more. It expires
+(LIFETIME after creation), and all of a person's tokens end when an admin resets their
+password or locks the account (``end_all``): unlocking later does not bring them back."""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +18,7 @@ from app.models import ApiToken, User
 PREFIX = "chiso_"
 NAME_LIMIT = 100
 TOUCH_EVERY = timedelta(minutes=5)  # last use is written at most this often
+LIFETIME = timedelta(days=365)
 
 
 class TokenError(ValueError):
@@ -26,7 +29,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create(user: User, name: str = "") -> str:
+def create(user: User, name: str = "", now: datetime | None = None) -> str:
     """Make a token for the user; returns it in clear (the only time it exists so)."""
     name = (name or "").strip()
     if len(name) > NAME_LIMIT:
@@ -34,21 +37,23 @@ def create(user: User, name: str = "") -> str:
     if not user.active:
         raise TokenError(f"Tài khoản {user.email} đã bị khóa: không tạo được mã truy cập.")
     token = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=digest(token)))
+    now = now or datetime.utcnow()
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=digest(token),
+                            created_at=now, expires_at=now + LIFETIME))
     db.session.commit()
     return token
 
 
-def user_for(token: str | None) -> User | None:
-    """The active user a token belongs to, or None (unknown, revoked, or the user locked)."""
+def user_for(token: str | None, now: datetime | None = None) -> User | None:
+    """The active user a token belongs to, or None (unknown, revoked, expired, user locked)."""
     if not token or not token.startswith(PREFIX):
         return None
     with tenancy.unscoped():
         row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token))
                                 .options(joinedload(ApiToken.user)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    now = now or datetime.utcnow()
+    if row is None or row.revoked_at is not None or row.expired(now) or not row.user.active:
         return None
-    now = datetime.utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now
         db.session.commit()
@@ -68,3 +73,13 @@ def revoke(user: User, token_id: int) -> ApiToken | None:
         row.revoked_at = datetime.utcnow()
         db.session.commit()
     return row
+
+
+def end_all(user: User) -> int:
+    """Revoke every live token of the user (an admin's reset or lock); the caller commits."""
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                     ApiToken.revoked_at.is_(None))).all()
+    now = datetime.utcnow()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)

@@ -20,6 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from app.models import Province, Unit
 from app.models.user import ROLE_LABELS
+from app.services.typed_text import without_bidi
 from app.services.users import UserError, check_new_user, create_user
 from app.storage import ArchiveRefused, check_workbook
 from app.xlsx_cells import append
@@ -179,7 +180,7 @@ def cell_text(value) -> str:
         value = int(value)  # Excel stores 04250 typed as a number as 4250.0
     if isinstance(value, datetime | date):
         value = value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return without_bidi(unicodedata.normalize("NFC", str(value))).strip()
 
 
 def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
 from jinja2_fragments.flask import render_block
 
 from app import permissions
@@ -84,21 +83,8 @@ def init_app(app) -> None:
             return response(404, "Không tìm thấy: tài khoản quản trị hệ thống chưa chọn tỉnh.")
         return render_template("error.html", code=404, title="Chưa chọn tỉnh", text=text), 404
 
-    @app.errorhandler(SQLAlchemyError)
-    def _database_error(error):
-        # Roll back so nothing half-written stays; the user's typing stays on their page.
-        from app.extensions import db
-        db.session.rollback()
-        app.logger.exception("Lỗi cơ sở dữ liệu: %s", error)
-        full = _disk_full(error)
-        text = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn "
-                "nguyên vẹn. Vui lòng báo quản trị hệ thống." if full else
-                "Cơ sở dữ liệu đang bận hoặc gặp sự cố nên chưa lưu được. Dữ liệu đã lưu trước "
-                "đó vẫn nguyên vẹn; vui lòng thử lại sau ít phút.")
-        if request.headers.get("HX-Request"):
-            return text, 503, {"Content-Type": "text/plain; charset=utf-8"}
-        return render_template("error.html", code=507 if full else 503,
-                               title="Chưa lưu được", text=text), 507 if full else 503
+    from app.web import errors
+    errors.init_app(app)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
@@ -108,17 +94,6 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
                                text="Mã bảo vệ biểu mẫu (CSRF) không hợp lệ hoặc đã hết hạn. "
                                     "Hãy tải lại trang và thử lại; dữ liệu đã lưu không bị mất."), 400
-
-
-def _disk_full(error: SQLAlchemyError) -> bool:
-    """Whether the database said its disk is full (PostgreSQL's disk_full, SQLite's FULL).
-    Only its own message counts: str(error) holds the SQL too, and a column like full_name or
-    a table's words would make a locked database look like a full disk."""
-    reason = getattr(error, "orig", None)
-    if getattr(reason, "sqlstate", None) == "53100":
-        return True
-    message = str(reason if reason is not None else error).lower()
-    return "disk is full" in message or "no space left" in message
 
 
 def _error_page(code, title, text):

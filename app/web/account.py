@@ -1,6 +1,8 @@
 """The profile's API tokens: make one (shown once), list them, revoke one."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -21,7 +23,8 @@ class TokenForm(FlaskForm):
 
 
 def _page(form: TokenForm, new_token: str | None = None):
-    return render(PAGE, tokens=tokens.of_user(current_user), form=form, new_token=new_token)
+    return render(PAGE, tokens=tokens.of_user(current_user), form=form, new_token=new_token,
+                  now=datetime.utcnow(), lifetime_days=tokens.LIFETIME.days)
 
 
 @bp.route("/account/tokens")

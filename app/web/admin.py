@@ -80,9 +80,16 @@ def province_plugins():
         return redirect_
     if request.method == "POST":
         code = request.form.get("plugin", "")
-        if registry().plugin(code) is None:
+        record = registry().plugin(code)
+        if record is None:
             abort(404)
         link = next((p for p in province.plugins if p.plugin_code == code), None)
+        if request.form.get("enabled") == "1" and not record.info.serves(province.code):
+            # Another province's catalogue and calendar would appear here (turning one off
+            # that was on before this rule stays possible).
+            flash(f"Plugin «{code}» là của tỉnh khác, không bật được cho {province.name}. "
+                  "Chỉ plugin của tỉnh mình hoặc plugin dùng chung mới bật được.", "error")
+            return redirect(url_for("admin.province_plugins"))
         if link is None:
             link = ProvincePlugin(plugin_code=code, enabled=False)
             province.plugins.append(link)
@@ -91,6 +98,7 @@ def province_plugins():
         state = "bật" if link.enabled else "tắt"
         flash(f"Đã {state} plugin «{code}» cho {province.name}.", "success")
         return redirect(url_for("admin.province_plugins"))
-    records = [r for r in registry().records.values() if r.ok]
+    records = [r for r in registry().records.values() if r.ok and (
+        r.info.serves(province.code) or province.plugin_enabled(r.code))]
     return render("admin/province_plugins.html", province=province, records=records,
                   schemes=registry().schemes)

@@ -54,6 +54,8 @@ def login():
             return response, 429, {"Retry-After": str(wait)}
         with tenancy.unscoped():
             user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None:
+            User.check_no_password(form.password.data)
         if user is None or not user.check_password(form.password.data):
             throttle.record_failure(email, request.remote_addr)
             error = "Thư điện tử hoặc mật khẩu không đúng."

@@ -1,6 +1,7 @@
 """Unit data entry: the assessment form, row-by-row htmx saves, the pre-submission check."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from numbers import Number
 
@@ -9,6 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import clock, scoring
 from app.catalogue.model import Scheme
@@ -290,9 +292,26 @@ def save_row(scheme_code, period_code, unit_code, code):
             flash(f"Đã lưu chỉ tiêu {code}.", "success")
             return redirect(url_for("entry.form", scheme_code=scheme.code,
                                     period_code=period.code, unit_code=unit.code) + f"#row-{code}")
-    return row_response(scheme, period, unit, assessment, writer, row, status, errors=errors,
-                        typed={code: form_data} if status != 200 else {},
-                        conflicts=conflicts, saved=saved)
+    try:
+        return row_response(scheme, period, unit, assessment, writer, row, status, errors=errors,
+                            typed={code: form_data} if status != 200 else {},
+                            conflicts=conflicts, saved=saved)
+    except SQLAlchemyError:
+        if not saved:
+            raise
+        return _saved_not_redrawn(code)
+
+
+def _saved_not_redrawn(code: str):
+    """The row was committed, then the database went away before the row could be drawn again:
+    say it was saved (never "not saved"), keep the typed values on the page (no swap)."""
+    from app.web.errors import rollback_quietly
+    rollback_quietly()
+    text = (f"Đã lưu chỉ tiêu {code}. Điểm và tiến độ chưa cập nhật được vì cơ sở dữ liệu đang "
+            "gián đoạn; hãy tải lại trang sau ít phút.")
+    return make_response(text, 200, {
+        "Content-Type": "text/plain; charset=utf-8", "HX-Reswap": "none",
+        "HX-Trigger": json.dumps({"chiso:saved-not-redrawn": text})})
 
 
 def row_response(scheme, period, unit, assessment, writer, row, status=200, **extra):

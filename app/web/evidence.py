@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, request, send_file,
                    url_for)
@@ -153,7 +154,12 @@ def download(evidence_id):
     if not _may_read(evidence):
         abort(404)
     if evidence.kind == "link":
-        return redirect(evidence.url)
+        # The address was typed by a unit: say where it leads instead of sending the reader
+        # there unseen (a 302 would make a lookalike address one click from a phishing page).
+        back = request.referrer if request.referrer and urlsplit(request.referrer).netloc == \
+            request.host else url_for("home.index")
+        return render("evidence/leaving.html", evidence=evidence, back=back,
+                      host=urlsplit(evidence.url).hostname or "")
     inline = inline_allowed(evidence.kind) and request.args.get("download") != "1"
     response = _file_response(evidence)
     response.headers["Content-Disposition"] = content_disposition(evidence.filename, inline)

@@ -123,7 +123,11 @@ def upload(scheme_code, period_code, unit_code):
         page["form"].file.errors.append(str(exc))
         return render(PAGE, "import_area", **page), 422
     plan = _plan(upload_, scheme, period, unit, found, writer)
-    token = staged_uploads.keep(WAITING, g.province_id, "xlsx", data)
+    try:
+        token = staged_uploads.keep(WAITING, g.province_id, "xlsx", data)
+    except staged_uploads.QuotaError as exc:
+        page["form"].file.errors.append(str(exc))
+        return render(PAGE, "import_area", **page), 422
     status = 422 if plan.problems else 409 if plan.blocked else 200
     return render(PAGE, "import_area", **page, plan=plan, token=token,
                   filename=file.filename), status

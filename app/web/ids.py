@@ -8,7 +8,11 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL (as app.api.s
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: at most MAX_ID, so a longer number finds no route (404)."""
+    """``<int:…>`` in every route: ASCII digits only (Werkzeug's ``\\d`` is any script's digits,
+    so /units/١٢ and /units/１２ would open unit 12: an address is not typed as a number) and at
+    most MAX_ID, so a longer number finds no route (404)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

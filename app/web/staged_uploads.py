@@ -1,8 +1,10 @@
 """Files uploaded for an import, waiting between its preview and its confirmation.
 
-A file waits as ``UPLOAD_DIR/<folder>/<province id>/<random token>.<extension>``. One folder per
-province: a token from another province is simply not found. Confirm reads the file again from
-here, so nothing the browser sends back about its rows is trusted.
+A file waits as ``UPLOAD_DIR/<folder>/<province id>/<user id>-<random>.<extension>``. One folder
+per province: a token from another province is simply not found. Confirm reads the file again
+from here, so nothing the browser sends back about its rows is trusted. A person may have
+PER_USER uploads waiting in a folder: past that, ``keep`` refuses (QuotaError) rather than let
+one account fill the disk with previews nobody confirms.
 """
 from __future__ import annotations
 
@@ -12,9 +14,15 @@ import time
 from pathlib import Path
 
 from flask import current_app
+from flask_login import current_user
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
+PER_USER = 10  # uploads one person may have waiting in one folder of the province
+
+
+class QuotaError(Exception):
+    """Too many of this person's uploads wait for confirmation; the message says what to do."""
 
 
 def _province_folder(folder: str, province_id: int) -> Path:
@@ -29,7 +37,11 @@ def keep(folder: str, province_id: int, extension: str, data: bytes) -> str:
     for old in waiting.iterdir():
         if old.stat().st_mtime < time.time() - KEEP_SECONDS:
             old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
+    owner = current_user.id
+    if sum(1 for _ in waiting.glob(f"{owner}-*")) >= PER_USER:
+        raise QuotaError(f"Bạn đã có {PER_USER} tệp tải lên đang chờ xác nhận. Hãy xác nhận "
+                         "một tệp đã xem trước; tệp không được xác nhận tự xóa sau 24 giờ.")
+    token = f"{owner}-{secrets.token_urlsafe(24)}"
     (waiting / f"{token}.{extension}").write_bytes(data)
     return token
 

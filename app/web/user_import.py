@@ -47,7 +47,12 @@ def upload():
     except ImportFileError as exc:
         form.file.errors.append(str(exc))
         return render(PAGE, "import_area", form=form), 422
-    token = staged_uploads.keep(WAITING, province.id, user_import.extension(file.filename), data)
+    try:
+        token = staged_uploads.keep(WAITING, province.id, user_import.extension(file.filename),
+                                    data)
+    except staged_uploads.QuotaError as exc:
+        form.file.errors.append(str(exc))
+        return render(PAGE, "import_area", form=form), 422
     return render(PAGE, "import_area", form=form, sheet=sheet, token=token,
                   filename=file.filename)
 

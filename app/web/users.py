@@ -13,6 +13,7 @@ from app.models.unit import UNIT_TYPE_ORDER
 from app.models.user import ROLE_LABELS
 from app.catalogue.model import UNIT_TYPES
 from app.permissions import require
+from app.services import tokens
 from app.services.users import UserError, create_user
 from app.tenancy import get_or_404
 from app.web import render
@@ -95,8 +96,10 @@ def set_active(user_id):
         return redirect(url_for("users.index"))
     user.active = request.form.get("active") == "1"
     user.end_sessions()
+    ended = 0 if user.active else tokens.end_all(user)
     db.session.commit()
-    flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.email}.", "success")
+    flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.email}."
+          + (f" {ended} mã truy cập API của tài khoản đã bị thu hồi." if ended else ""), "success")
     return redirect(url_for("users.index"))
 
 
@@ -108,8 +111,11 @@ def reset_password(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        ended = tokens.end_all(user)
         db.session.commit()
-        flash(f"Đã đặt lại mật khẩu cho {user.email}. Hãy báo mật khẩu mới cho người dùng.", "success")
+        flash(f"Đã đặt lại mật khẩu cho {user.email}. Hãy báo mật khẩu mới cho người dùng."
+              + (f" {ended} mã truy cập API của tài khoản đã bị thu hồi." if ended else ""),
+              "success")
         return redirect(url_for("users.index"))
     return render("users/password.html", form=form, user=user), \
         (422 if request.method == "POST" else 200)
