@@ -160,3 +160,19 @@
     if (link) { event.preventDefault(); link.click(); }
   });
 })();
+
+// The light form: a row's «Chi tiết» loads its body (explanation, evidence panel, history) the
+// first time it opens, from the address of the link it holds (which, without JavaScript, opens
+// the form with that row drawn whole).
+(function () {
+  "use strict";
+  document.addEventListener("toggle", function (event) {
+    var more = event.target;
+    if (!more.classList || !more.classList.contains("row-more") || !more.open) { return; }
+    var link = more.querySelector(":scope > .more-body > a.more-link");
+    if (!link || more.hasAttribute("data-loading")) { return; }
+    more.setAttribute("data-loading", "");
+    htmx.ajax("GET", link.getAttribute("href").split("#")[0],
+              {target: more.querySelector(".more-body"), swap: "innerHTML"});
+  }, true);
+})();

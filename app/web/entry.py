@@ -99,7 +99,7 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
         "evidence_errors": evidence_errors or {}, "evidence_typed": evidence_typed or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "section_rows": section_rows,
+        "section_rows": section_rows, "parent_heads": _parent_heads(scheme, rows),
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
         # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
@@ -185,6 +185,18 @@ def _sections(scheme, rows) -> dict:
     return sections
 
 
+def _parent_heads(scheme, rows) -> dict:
+    """First shown child's code → its parent, for parents that are not main indices (1.2 of
+    1.2.1 and 1.2.2): the form shows them as headings so their children are not orphaned."""
+    heads, seen = {}, set()
+    for row in rows:
+        parent = scheme.by_code.get(row.parent) if row.parent else None
+        if parent is not None and parent.parent is not None and parent.code not in seen:
+            seen.add(parent.code)
+            heads[row.code] = parent
+    return heads
+
+
 def _leaf_codes(row) -> set[str]:
     return {row.code} if row.is_leaf else set().union(*(_leaf_codes(c) for c in row.children))
 
@@ -218,7 +230,7 @@ def index():
     open_periods = db.session.scalars(select(Period).where(Period.state == "open")
                                       .order_by(Period.deadline)).all()
     schemes = {s.code: s for s in enabled_schemes(province)}
-    items = []
+    items, published = [], []
     for period in open_periods:
         scheme = schemes.get(period.scheme_code)
         if scheme is None:
@@ -228,13 +240,18 @@ def index():
             rows = svc.visible_rows(scheme, period, writer)
             if not rows:
                 continue
+            if assessment is not None and assessment.state == "published":
+                # Results out: nothing left to do, listed apart from the open ones.
+                published.append({"scheme": scheme, "period": period, "unit": unit})
+                continue
             state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
     for notice in entry_notices(open_periods, schemes):  # links to the commune pages
         flash(notice, "info")
-    return render("entry/index.html", items=items[:300], total=len(items), province=province)
+    return render("entry/index.html", items=items[:300], total=len(items), province=province,
+                  published=published[:300])
 
 
 def _units_for(scheme, period):
