@@ -89,10 +89,11 @@ def upload(scheme_code, period_code, unit_code, code):
         if has_file:
             evidence, created = ev.attach_file(ctx.assessment, code, upload_file.stream,
                                                upload_file.filename, meta, current_user)
-            message = None if created else "Tệp này đã có (cùng nội dung): dùng lại bản đã lưu."
+            message = (f"Đã tải lên «{evidence.label}»." if created
+                       else "Tệp này đã có (cùng nội dung): dùng lại bản đã lưu.")
         else:
             ev.attach_url(ctx.assessment, code, url, meta, current_user)
-            message = None
+            message = "Đã thêm đường dẫn."
         db.session.commit()
     except ev.EvidenceError as exc:
         db.session.rollback()
