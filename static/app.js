@@ -182,12 +182,17 @@
 (function () {
   "use strict";
   function rows() { return Array.prototype.slice.call(document.querySelectorAll(".entry-row")); }
+  var lastRow = null;  // clicking the link takes the focus: remember the row the user was in
+  document.addEventListener("focusin", function (event) {
+    var row = event.target.closest && event.target.closest(".entry-row");
+    if (row) { lastRow = row.id; }
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("#next-missing");
     if (!link) { return; }
-    // The first missing row below the one the user is in (or below the top of the screen).
-    var here = document.activeElement && document.activeElement.closest && document.activeElement.closest(".entry-row");
+    // The first missing row below the one the user was last in (or below the top of the screen).
+    var here = lastRow && document.getElementById(lastRow);
     var top = here ? here.getBoundingClientRect().bottom : 1;
     var next = rows().filter(function (row) {
       return row.hasAttribute("data-missing") && row.getBoundingClientRect().top >= top;
