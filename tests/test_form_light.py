@@ -86,3 +86,17 @@ def test_nested_parent_is_a_heading_and_offices_are_unified(as_user):
     assert "Chưa phân công" not in offices  # 1.2.1, 1.2.2 led by 1.2's office
     # One line for the office that seed 004 spells two ways.
     assert offices.count("<strong>Phòng Văn hóa") == 1
+
+
+def test_an_upload_says_it_was_uploaded_and_removing_asks_first(as_user):
+    from tests.test_evidence import PDF, upload
+    client = as_user("unit_user", "dienbien")
+    html = upload(client, "1.1", PDF, "bien-ban.pdf").get_data(as_text=True)
+    assert "Đã tải lên «bien-ban.pdf»." in html
+    assert 'hx-confirm="Gỡ «bien-ban.pdf» khỏi chỉ tiêu 1.1?' in html
+
+
+def test_fraction_inputs_say_what_to_count(as_user):
+    page = as_user("unit_user", "dienbien").get(FORM).get_data(as_text=True)
+    # 3.1 «Tỷ lệ …»: the numerator counts what the title names, the denominator the whole.
+    assert 'id="f-3-1-num-hint">Đếm: số ' in page and 'id="f-3-1-den-hint">Đếm: tổng số' in page

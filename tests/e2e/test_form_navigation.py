@@ -51,3 +51,15 @@ def test_form_is_accessible_on_desktop_and_phone(page):
         assert axe_violations(page) == []
         sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert sideways <= 0, f"{sideways}px sideways at {width}px"
+
+
+def test_a_fraction_row_waits_for_its_denominator(page):
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    page.fill("#f-3-1-num", "12")
+    page.press("#f-3-1-num", "Tab")  # on to the denominator: no complaint yet
+    page.wait_for_timeout(300)
+    expect(page.locator("#row-3\\.1")).not_to_contain_text("Cần nhập cả tử số và mẫu số")
+    page.fill("#f-3-1-den", "20")
+    page.press("#f-3-1-den", "Tab")
+    expect(page.locator("#row-3\\.1 .status")).to_contain_text("Đã lưu lúc")
