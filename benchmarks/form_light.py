@@ -86,10 +86,10 @@ def main(requests: int = 50) -> None:
             page = client.get(path)
             html = page.get_data()
             rows = html.count(b'class="entry-row')
-            get_ms = _cpu_ms(lambda n: client.get(path), requests)
+            get_ms = _cpu_ms(lambda n, client=client, path=path: client.get(path), requests)
             field = f"{code}__value"
-            save_ms = _cpu_ms(lambda n: client.post(f"{path}/rows/{code}", data={field: str(n % 2)},
-                                                    headers={"HX-Request": "true"}), requests)
+            save_ms = _cpu_ms(lambda n, client=client, url=f"{path}/rows/{code}", field=field: client.post(
+                url, data={field: str(n % 2)}, headers={"HX-Request": "true"}), requests)
             print(f"{province:10} {rows:5d} {len(html) / 1024:8.1f} {get_ms:11.2f} {save_ms:12.2f}")
 
 

@@ -22,7 +22,8 @@ from app.services.communes import is_commune_scheme, participants
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
-from app.web.form_rows import fraction_hints, keep_stored_details
+from app.web.form_rows import (fraction_hints, keep_stored_details, parent_heads,
+                               read_only_summary)
 from app.web.ownership import scheme_and_period, scheme_or_404
 
 bp = Blueprint("entry", __name__)
@@ -92,14 +93,14 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "answers": answers, "evidence": evidence,
         "progress": progress, "missing_codes": {code for code, _ in progress.missing},
         "open_details": set(open_details), "fraction_hints": fraction_hints,
-        "read_only_summary": _read_only_summary(assessment, writer),
+        "read_only_summary": read_only_summary(assessment),
         "totals": _totals(scheme, period, assessment, answers),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
         "evidence_errors": evidence_errors or {}, "evidence_typed": evidence_typed or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "section_rows": section_rows, "parent_heads": _parent_heads(scheme, rows),
+        "section_rows": section_rows, "parent_heads": parent_heads(scheme, rows),
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
         # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
@@ -112,13 +113,6 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         or context.get("questions_by_code")
     context["previous"] = _previous(scheme, period, unit) if whole else {}
     return context
-
-
-def _read_only_summary(assessment, writer) -> bool:
-    """Submitted, appraised or published: the unit reads a compact summary (value, own score,
-    appraised score and comment per row) instead of the whole form greyed out. A returned
-    assessment keeps the form: some of its rows are open again."""
-    return assessment is not None and assessment.state in ("submitted", "appraised", "published")
 
 
 class _NoErrors(dict):
@@ -183,18 +177,6 @@ def _sections(scheme, rows) -> dict:
         if shown:
             sections[main.code] = shown
     return sections
-
-
-def _parent_heads(scheme, rows) -> dict:
-    """First shown child's code → its parent, for parents that are not main indices (1.2 of
-    1.2.1 and 1.2.2): the form shows them as headings so their children are not orphaned."""
-    heads, seen = {}, set()
-    for row in rows:
-        parent = scheme.by_code.get(row.parent) if row.parent else None
-        if parent is not None and parent.parent is not None and parent.code not in seen:
-            seen.add(parent.code)
-            heads[row.code] = parent
-    return heads
 
 
 def _leaf_codes(row) -> set[str]:

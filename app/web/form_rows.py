@@ -1,5 +1,6 @@
-"""Helpers of the light assessment form: what each fraction input counts, and the fields of a
-row's details panel (loaded on demand) that a save must keep when the panel was never opened."""
+"""Helpers of the assessment form: what each fraction input counts, the fields of a row's
+details panel (loaded on demand) that a save must keep when the panel was never opened, nested
+parents shown as headings, and when the unit reads a summary instead of the form."""
 from __future__ import annotations
 
 import re
@@ -47,3 +48,22 @@ def fraction_hints(row) -> tuple[str, str]:
     it says ("Tử số: …"), else from the indicator's title."""
     numerator, denominator = _hints(row.title or "", row.explanation or "")
     return f"Đếm: {numerator}", f"Đếm: {denominator}"
+
+
+def parent_heads(scheme, rows) -> dict:
+    """First shown child's code → its parent, for parents that are not main indices (1.2 of
+    1.2.1 and 1.2.2): the form shows them as headings so their children are not orphaned."""
+    heads, seen = {}, set()
+    for row in rows:
+        parent = scheme.by_code.get(row.parent) if row.parent else None
+        if parent is not None and parent.parent is not None and parent.code not in seen:
+            seen.add(parent.code)
+            heads[row.code] = parent
+    return heads
+
+
+def read_only_summary(assessment) -> bool:
+    """Submitted, appraised or published: the unit reads a compact summary (value, own score,
+    appraised score and comment per row) instead of the whole form greyed out. A returned
+    assessment keeps the form: some of its rows are open again."""
+    return assessment is not None and assessment.state in ("submitted", "appraised", "published")
