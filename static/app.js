@@ -186,3 +186,88 @@
     if (link) { event.preventDefault(); link.click(); }
   });
 })();
+
+// The light form: a row's «Chi tiết» loads its body (explanation, evidence panel, history) the
+// first time it opens, from the address of the link it holds (which, without JavaScript, opens
+// the form with that row drawn whole).
+(function () {
+  "use strict";
+  document.addEventListener("toggle", function (event) {
+    var more = event.target;
+    if (!more.classList || !more.classList.contains("row-more") || !more.open) { return; }
+    var link = more.querySelector(":scope > .more-body > a.more-link");
+    if (!link || more.hasAttribute("data-loading")) { return; }
+    more.setAttribute("data-loading", "");
+    htmx.ajax("GET", link.getAttribute("href").split("#")[0],
+              {target: more.querySelector(".more-body"), swap: "innerHTML"});
+  }, true);
+})();
+
+// Ways around a long form (entry/form.html): "next incomplete row", "only what is missing", a
+// warning before leaving with typing not yet saved, and fraction rows that wait for both numbers.
+(function () {
+  "use strict";
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll(".entry-row")); }
+  var lastRow = null;  // clicking the link takes the focus: remember the row the user was in
+  document.addEventListener("focusin", function (event) {
+    var row = event.target.closest && event.target.closest(".entry-row");
+    if (row) { lastRow = row.id; }
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#next-missing");
+    if (!link) { return; }
+    // The first missing row below the one the user was last in (or below the top of the screen).
+    var here = lastRow && document.getElementById(lastRow);
+    var top = here ? here.getBoundingClientRect().bottom : 1;
+    var next = rows().filter(function (row) {
+      return row.hasAttribute("data-missing") && row.getBoundingClientRect().top >= top;
+    })[0] || document.querySelector(".entry-row[data-missing]");
+    if (!next) { return; }
+    event.preventDefault();
+    var section = next.closest("details");
+    if (section && !section.open) { section.open = true; }
+    next.scrollIntoView({block: "start"});
+    var field = next.querySelector("input:not([type=hidden]):not([disabled]), textarea:not([disabled])");
+    if (field) { field.focus({preventScroll: true}); }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "only-missing") { return; }
+    document.body.classList.toggle("only-missing", event.target.checked);
+  });
+
+  // Typing not yet saved: a field changed and its row not answered yet.
+  var dirty = new Set();
+  document.addEventListener("input", function (event) {
+    var row = event.target.closest && event.target.closest(".entry-row");
+    if (row && !event.target.closest(".evidence-add")) { dirty.add(row.id); }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var row = event.detail.target;
+    if (row && row.id && row.classList.contains("entry-row") &&
+        event.detail.xhr && event.detail.xhr.status === 200) { dirty.delete(row.id); }
+  });
+  document.addEventListener("submit", function () { dirty.clear(); });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty.size) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // A fraction row saves (and may complain) only once both numbers are there, or when the
+  // user leaves the row: not on the numerator's Tab, before the denominator was reached.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.hasAttribute || !input.hasAttribute("data-fraction")) { return; }
+    var row = input.closest(".entry-row");
+    var pair = row.querySelectorAll("[data-fraction]");
+    var empty = Array.prototype.some.call(pair, function (each) { return each.value.trim() === ""; });
+    var both = Array.prototype.every.call(pair, function (each) { return each.value.trim() === ""; });
+    if (empty && !both) { event.stopPropagation(); row.setAttribute("data-pending", ""); }
+  }, true);
+  document.addEventListener("focusout", function (event) {
+    var row = event.target.closest && event.target.closest(".entry-row[data-pending]");
+    if (!row || (event.relatedTarget && row.contains(event.relatedTarget))) { return; }
+    row.removeAttribute("data-pending");
+    htmx.trigger(row, "change");
+  });
+})();

@@ -38,9 +38,12 @@ def test_yen_dinh_2022_is_a_published_assessment_and_2023_is_open(app):
 
 
 def test_form_shows_last_years_appraised_score_and_the_offices(as_user):
-    page = as_user("unit_user", "thanhhoa").get("/assessments/thanhhoa-huyen-2022/2023/394")
-    html = page.get_data(as_text=True)
-    assert "Kỳ trước (Năm 2022)" in html and "điểm thẩm định <strong>15</strong>" in html  # 1.4: 15/20
+    client = as_user("unit_user", "thanhhoa")
+    html = client.get("/assessments/thanhhoa-huyen-2022/2023/394").get_data(as_text=True)
+    # Last year's figures are in the row's details (loaded when «Chi tiết» opens).
+    details = client.get("/assessments/thanhhoa-huyen-2022/2023/394/rows/1.4",
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Kỳ trước (Năm 2022)" in details and "điểm thẩm định <strong>15</strong>" in details
     assert "Chủ trì: <strong>Văn phòng HĐND-UBND</strong>" in html
 
 

@@ -228,7 +228,9 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
     answer = apply_changes(assessment, answer, row.code, changes_of(answer, values), user)
     try:
         _commit_keeping_loaded(answer)
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
+        # IntegrityError: two tabs saved the same never-saved row (the form sends version 0)
+        # at the same moment and the other made the answer first: the same 409 as a saved row.
         db.session.rollback()
         fresh = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
                                                        Answer.code == row.code))

@@ -24,6 +24,8 @@ from app.services.communes import is_commune_scheme, participants
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
+from app.web.form_rows import (fraction_hints, keep_stored_details, parent_heads,
+                               read_only_summary)
 from app.web.ownership import scheme_and_period, scheme_or_404
 
 bp = Blueprint("entry", __name__)
@@ -74,9 +76,10 @@ def _rows(scheme, period, writer):
 
 def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
                   conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
-                  only_row=None):
+                  only_row=None, open_details=()):
     """What entry/form.html needs; with ``only_row``, the history of that row alone (enough for
-    an htmx answer, which draws that row and the totals)."""
+    an htmx answer, which draws that row and the totals). ``open_details``: the codes of the
+    rows drawn whole (the others show their summary and load their details on demand)."""
     rows = _rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     evidence = svc.evidence_by_code(assessment)
@@ -84,20 +87,23 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
     blocked = svc.edit_block(assessment, period, today()) if writer is not False \
         else "Bạn chỉ được xem hồ sơ này."
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
-    return {
+    progress = svc.progress(rows, answers, evidence)
+    context = {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
         "base": base, "row_url": _row_urls(base),
         "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
         "answers": answers, "evidence": evidence,
-        "progress": svc.progress(rows, answers, evidence),
+        "progress": progress, "missing_codes": {code for code, _ in progress.missing},
+        "open_details": set(open_details), "fraction_hints": fraction_hints,
+        "read_only_summary": read_only_summary(assessment),
         "totals": _totals(scheme, period, unit, assessment, answers),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
         "evidence_errors": evidence_errors or {}, "evidence_typed": evidence_typed or {},
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "previous": _previous(scheme, period, unit), "share_of": share_of,
-        "section_rows": section_rows,
+        "section_rows": section_rows, "parent_heads": parent_heads(scheme, rows),
+        "share_of": share_of,
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": _office_assignments(scheme, unit),
         "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,
@@ -106,6 +112,11 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
                                       svc.visible_rows(scheme, period),
                                       only_row.code if only_row else None),
     }
+    # Last period's answers show only in rows drawn whole: no query for a light page.
+    whole = context["open_details"] or context["errors"] or context["conflicts"] \
+        or context.get("questions_by_code")
+    context["previous"] = _previous(scheme, period, unit) if whole else {}
+    return context
 
 
 class _NoErrors(dict):
@@ -221,7 +232,7 @@ def index():
     open_periods = db.session.scalars(select(Period).where(Period.state == "open")
                                       .order_by(Period.deadline)).all()
     schemes = {s.code: s for s in enabled_schemes(province)}
-    items = []
+    items, published = [], []
     for period in open_periods:
         scheme = schemes.get(period.scheme_code)
         if scheme is None:
@@ -231,13 +242,18 @@ def index():
             rows = svc.visible_rows(scheme, period, writer)
             if not rows:
                 continue
+            if assessment is not None and assessment.state == "published":
+                # Results out: nothing left to do, listed apart from the open ones.
+                published.append({"scheme": scheme, "period": period, "unit": unit})
+                continue
             state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
     for notice in entry_notices(open_periods, schemes):  # links to the commune pages
         flash(notice, "info")
-    return render("entry/index.html", items=items[:300], total=len(items), province=province)
+    return render("entry/index.html", items=items[:300], total=len(items), province=province,
+                  published=published[:300])
 
 
 def _units_for(scheme, period):
@@ -276,7 +292,7 @@ def save_row(scheme_code, period_code, unit_code, code):
     row = scheme.by_code.get(code)
     if row is None or writer is False or row not in _rows(scheme, period, writer):
         abort(404)
-    form_data = _row_form(code)
+    form_data = keep_stored_details(_row_form(code), svc.answers_by_code(assessment).get(code))
     status, errors, conflicts, saved = 200, {}, {}, {}
     try:
         svc.save_row(assessment, row, form_data, current_user, today(), period)
@@ -318,13 +334,34 @@ def row_response(scheme, period, unit, assessment, writer, row, status=200, **ex
     """htmx: the row, plus out-of-band summary and subtotal; a whole page without htmx."""
     if not request.headers.get("HX-Request"):
         return render(PAGE, **_page_context(scheme, period, unit, assessment, writer,
-                                            **extra)), status
-    context = _page_context(scheme, period, unit, assessment, writer, only_row=row, **extra)
+                                            open_details={row.code}, **extra)), status
+    # The details stay open after a save made with them open, and after an evidence change.
+    opened = request.endpoint != "entry.save_row" or f"{row.code}__details" in request.form
+    context = _page_context(scheme, period, unit, assessment, writer, only_row=row,
+                            open_details={row.code} if opened else (), **extra)
     context["r"] = row
     main = next((m for m in context["mains"] if row in context["section_rows"][m.code]), None)
     blocks = ["row", "summary"] if main is None else ["row", "summary", "subtotal"]
     # One call: the context processors (the bell's unread count, a query) run once, not per block.
     return make_response(render_blocks(PAGE, blocks, m=main, oob=True, **context), status)
+
+
+@bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/rows/<code>")
+@login_required
+@require("province.view")
+def row_details(scheme_code, period_code, unit_code, code):
+    """A row's details (explanation, last period, evidence panel, history): the htmx fragment a
+    row loads when its «Chi tiết» opens; without JavaScript, the form with that row drawn whole."""
+    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
+    row = scheme.by_code.get(code)
+    if row is None or row not in _rows(scheme, period, writer):
+        abort(404)
+    if not request.headers.get("HX-Request"):
+        return render(PAGE, **_page_context(scheme, period, unit, assessment, writer,
+                                            open_details={code}))
+    context = _page_context(scheme, period, unit, assessment, writer, only_row=row,
+                            open_details={code})
+    return render_blocks(PAGE, ["row_details"], r=row, **context)
 
 
 def _row_form(code: str) -> dict:
@@ -346,8 +383,9 @@ def save_section(scheme_code, period_code, unit_code, main_code):
         abort(404)
     rows = [r for r in _rows(scheme, period, writer) if r.code in _leaf_codes(main)]
     errors, typed, conflicts = {}, {}, {}
+    answers = svc.answers_by_code(assessment)
     for row in rows:
-        data = _row_form(row.code)
+        data = keep_stored_details(_row_form(row.code), answers.get(row.code))
         if not data:
             continue
         try:

@@ -62,9 +62,10 @@ def _done(ctx: RowContext, status=200, errors=None, message=None, typed=None):
     if not request.headers.get("HX-Request"):
         if status == 200:
             flash(message or "Đã cập nhật tài liệu kiểm chứng.", "success")
-            return redirect(url_for("entry.form", scheme_code=ctx.scheme.code,
-                                    period_code=ctx.period.code, unit_code=ctx.unit.code)
-                            + f"#row-{ctx.row.code}")
+            # The form with this row drawn whole: its evidence list shows what changed.
+            return redirect(url_for("entry.row_details", scheme_code=ctx.scheme.code,
+                                    period_code=ctx.period.code, unit_code=ctx.unit.code,
+                                    code=ctx.row.code) + f"#row-{ctx.row.code}")
         return _page(ctx, errors), status  # the page's fields show request.form again
     return row_response(*ctx, status, evidence_errors={ctx.row.code: errors or {}},
                         evidence_typed={ctx.row.code: typed or {}})
@@ -92,10 +93,11 @@ def upload(scheme_code, period_code, unit_code, code):
         if has_file:
             evidence, created = ev.attach_file(ctx.assessment, code, upload_file.stream,
                                                upload_file.filename, meta, current_user)
-            message = None if created else "Tệp này đã có (cùng nội dung): dùng lại bản đã lưu."
+            message = (f"Đã tải lên «{evidence.label}»." if created
+                       else "Tệp này đã có (cùng nội dung): dùng lại bản đã lưu.")
         else:
             ev.attach_url(ctx.assessment, code, url, meta, current_user)
-            message = None
+            message = "Đã thêm đường dẫn."
         db.session.commit()
     except ev.EvidenceError as exc:
         db.session.rollback()

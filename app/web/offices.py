@@ -30,13 +30,21 @@ def progress(scheme_code, period_code, unit_code):
                   by_office=_by_office(rows, offices, answers, missing))
 
 
+def office_key(name: str) -> str:
+    """One office however its name is spelled: seed 004 itself writes both "Phòng Văn hóa &
+    Thông tin" and "Phòng Văn hóa và Thông tin". The first spelling met is the one shown."""
+    return " ".join(name.replace("&", " và ").split()).casefold()
+
+
 def _by_office(rows, offices, answers, evidence_missing) -> list[dict]:
     """One line per lead office: its indicators, how many are answered, evidence still missing."""
     lines: dict[str, dict] = {}
     for row in rows:
-        assignment = offices.get(row.code)
+        # A nested row (1.2.1) is led by whoever leads its parent (1.2) unless it says otherwise.
+        assignment = offices.get(row.code) or offices.get(row.parent or "")
         name = assignment.lead if assignment else UNASSIGNED
-        line = lines.setdefault(name, {"office": name, "rows": [], "answered": 0, "no_evidence": 0})
+        line = lines.setdefault(office_key(name), {"office": name, "rows": [], "answered": 0,
+                                                   "no_evidence": 0})
         line["rows"].append(row)
         line["answered"] += svc.is_answered(answers.get(row.code))
         line["no_evidence"] += row.code in evidence_missing

@@ -103,6 +103,14 @@ def row(page, code):
     return page.locator("#row-" + code.replace(".", "\\."))
 
 
+def open_details(page, code: str) -> None:
+    """A row's «Chi tiết» (evidence, reasons, history), loaded on demand by the light form."""
+    box = row(page, code)
+    if not box.locator(".evidence-add, .no-evidence").count():
+        box.locator(".row-more > summary").click()
+    expect(box.locator(".more-body .row-foot")).to_have_count(1)
+
+
 def told(page, text: str) -> None:
     """A message shown at the top of the page after an action (flash)."""
     expect(page.locator(".flash").filter(has_text=text)).to_be_visible()
@@ -119,6 +127,7 @@ def csrf_token(page) -> str:
 
 def upload_slowly(page, code: str, name: str) -> None:
     """Upload a PDF on a row over a throttled connection, so that the progress bar shows."""
+    open_details(page, code)
     box = row(page, code)
     box.locator(".evidence-add > summary").click()
     box.locator("input[type=file]").set_input_files(files=[
@@ -168,7 +177,11 @@ def test_keyboard_only_entry_saves_on_leaving_a_field(page):
     page.keyboard.type("Họp 4 lần trong năm.")
     after_swap(page, lambda: page.keyboard.press("Tab"))
     expect(page.locator("#f-1-2-expl")).to_have_value("Họp 4 lần trong năm.")
-    assert focused(page) == "f-1-2-na-toggle"
+    # Tab reaches the row's «Chi tiết»; Enter opens it, with «Không đánh giá» inside.
+    assert focused(page) == "f-1-2-more"
+    page.keyboard.press("Enter")
+    expect(row(page, "1.2").locator("#f-1-2-na-toggle")).to_be_visible()
+    tab_to(page, "f-1-2-na-toggle")
     # «Không đánh giá» needs its reason: the row says it did not save, focus stays on the box.
     after_swap(page, lambda: page.keyboard.press("Space"))
     expect(row(page, "1.2").locator(".status")).to_contain_text("Chưa lưu")
@@ -204,6 +217,7 @@ def unit_fills_and_submits(page, app) -> None:
     pdf_tab.close()
 
     # The same file backs row 1.2, picked on the page of documents already uploaded.
+    open_details(page, "1.2")
     row(page, "1.2").locator(".evidence-add > summary").click()
     row(page, "1.2").get_by_role("link", name="Dùng lại tài liệu đã có").click()
     page.get_by_role("button", name="Gắn cho chỉ tiêu 1.2").click()
@@ -219,6 +233,7 @@ def unit_fills_and_submits(page, app) -> None:
     after_swap(page, lambda: page.check("#f-6-14-value"))
     for code in ("6.13", "6.14"):
         prefix = "#f-" + code.replace(".", "-")
+        open_details(page, code)
         page.click(prefix + "-noev-toggle")
         page.fill(prefix + "-noev", NO_DOCUMENT)
         after_swap(page, lambda: page.press(prefix + "-noev", "Tab"))

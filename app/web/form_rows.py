@@ -1,0 +1,69 @@
+"""Helpers of the assessment form: what each fraction input counts, the fields of a row's
+details panel (loaded on demand) that a save must keep when the panel was never opened, nested
+parents shown as headings, and when the unit reads a summary instead of the form."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Fields drawn only in a row's details panel (entry/form.html, block row_details). A panel that
+# was never opened posts none of them, and a missing checkbox reads as "unchecked": a save
+# without the panel's marker field keeps the stored values instead of clearing them.
+DETAIL_FIELDS = ("not_assessed", "not_assessed_reason", "no_evidence_reason")
+DETAILS_MARKER = "details"
+
+
+def keep_stored_details(data: dict, answer) -> dict:
+    """The posted fields of a row, completed with the stored detail fields when the details
+    panel was not in the page (light form, or a section posted without JavaScript)."""
+    if DETAILS_MARKER in data or not data:
+        return data
+    kept = dict(data)
+    if answer is not None:
+        if answer.not_assessed:
+            kept["not_assessed"] = "1"
+        for name in ("not_assessed_reason", "no_evidence_reason"):
+            if getattr(answer, name):
+                kept[name] = getattr(answer, name)
+    return kept
+
+
+@lru_cache(maxsize=512)
+def _hints(title: str, explanation: str) -> tuple[str, str]:
+    found = {}
+    for line in explanation.splitlines():
+        match = re.match(r"\s*[-–•]?\s*(Tử số|Mẫu số)\s*[:：]\s*(.+)", line, re.IGNORECASE)
+        if match:
+            found[match.group(1).lower()] = match.group(2).strip()
+    if found:
+        return (found.get("tử số", "phần được tính"), found.get("mẫu số", "tổng số"))
+    # No explanation says it: read it from the title ("Tỷ lệ X được Y" → số X được Y / tổng số).
+    subject = re.sub(r"^\s*Tỷ lệ\s+", "", title, flags=re.IGNORECASE)
+    subject = re.split(r"\s*\(", subject, maxsplit=1)[0].rstrip(". ")
+    return (f"số {subject[:1].lower()}{subject[1:]}", "tổng số thuộc diện tính tỷ lệ")
+
+
+def fraction_hints(row) -> tuple[str, str]:
+    """(numerator, denominator): what to count in each, from the catalogue's explanation where
+    it says ("Tử số: …"), else from the indicator's title."""
+    numerator, denominator = _hints(row.title or "", row.explanation or "")
+    return f"Đếm: {numerator}", f"Đếm: {denominator}"
+
+
+def parent_heads(scheme, rows) -> dict:
+    """First shown child's code → its parent, for parents that are not main indices (1.2 of
+    1.2.1 and 1.2.2): the form shows them as headings so their children are not orphaned."""
+    heads, seen = {}, set()
+    for row in rows:
+        parent = scheme.by_code.get(row.parent) if row.parent else None
+        if parent is not None and parent.parent is not None and parent.code not in seen:
+            seen.add(parent.code)
+            heads[row.code] = parent
+    return heads
+
+
+def read_only_summary(assessment) -> bool:
+    """Submitted, appraised or published: the unit reads a compact summary (value, own score,
+    appraised score and comment per row) instead of the whole form greyed out. A returned
+    assessment keeps the form: some of its rows are open again."""
+    return assessment is not None and assessment.state in ("submitted", "appraised", "published")

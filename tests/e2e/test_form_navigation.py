@@ -1,0 +1,66 @@
+"""The long assessment form in a browser: the section index and "next incomplete row", the
+filter to what is missing, details loaded on demand, the warning before leaving unsaved typing,
+and axe at desktop and phone widths."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import axe_violations, log_in
+
+FORM = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt"
+UNIT_USER = "unit_user.dienbien@demo.chiso.vn"
+
+
+def test_next_incomplete_row_and_only_missing(page):
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    page.locator("#f-1-1-value").check()  # boolean row 1.1: saves on change
+    expect(page.locator("#row-1\\.1 .status")).to_contain_text("Đã lưu")
+    page.locator("#f-1-1-value").focus()
+    page.click("#next-missing")
+    focused_row = page.evaluate("document.activeElement.closest('.entry-row').id")
+    assert focused_row != "row-1.1"
+    page.locator("#only-missing").check()
+    page.click(".section-index summary")
+    expect(page.locator(".section-index a").first).to_be_visible()
+    # A row's details come with htmx when opened.
+    page.click("#f-1-2-more")
+    expect(page.locator("#row-1\\.2 .evidence-add")).to_have_count(1)
+    assert page.console_errors == []
+
+
+def test_leaving_with_unsaved_typing_asks_first(page):
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    page.locator("#f-1-2-expl").fill("Đang gõ dở")  # typed, not yet saved (no change event)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    # Staying on the page (the dialog dismissed) aborts the navigation.
+    with pytest.raises(PlaywrightError, match="ERR_ABORTED"):
+        page.goto("/assessments")
+    assert asked == ["beforeunload"]
+    assert page.url.endswith(FORM)
+
+
+def test_form_is_accessible_on_desktop_and_phone(page):
+    log_in(page, UNIT_USER)
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(FORM)
+        assert axe_violations(page) == []
+        sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert sideways <= 0, f"{sideways}px sideways at {width}px"
+
+
+def test_a_fraction_row_waits_for_its_denominator(page):
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    page.fill("#f-3-1-num", "12")
+    page.press("#f-3-1-num", "Tab")  # on to the denominator: no complaint yet
+    page.wait_for_timeout(300)
+    expect(page.locator("#row-3\\.1")).not_to_contain_text("Cần nhập cả tử số và mẫu số")
+    page.fill("#f-3-1-den", "20")
+    page.press("#f-3-1-den", "Tab")
+    expect(page.locator("#row-3\\.1 .status")).to_contain_text("Đã lưu lúc")

@@ -1,0 +1,102 @@
+"""The assessment form (issue 14 «Forms», issue 15 light form): rows load their details on
+demand, never-saved rows are guarded like saved ones, the read-only summary after submission,
+nested parents as headings, one office however it is spelled."""
+from sqlalchemy import select
+
+from app import tenancy
+from app.extensions import db
+from app.models import Answer, Assessment
+from tests.conftest import demo, login, province_id
+from tests.test_entry import FORM, HX, answer, save
+
+YENDINH = "/assessments/thanhhoa-huyen-2022/2022/394"
+
+
+def test_a_never_saved_row_saved_from_two_tabs_gives_the_second_a_409(app):
+    first, second = app.test_client(), app.test_client()
+    login(first, demo("unit_user", "dienbien"))
+    login(second, demo("unit_user", "dienbien"))
+    page = first.get(FORM).get_data(as_text=True)
+    assert 'name="1.2__version" value="0"' in page  # an empty row still carries its version
+    assert save(first, "1.2", self_score="10", version="0").status_code == 200
+    late = save(second, "1.2", self_score="12", version="0")
+    assert late.status_code == 409
+    assert "Người khác đã lưu chỉ tiêu này" in late.get_data(as_text=True)
+    assert answer(app, "1.2").self_score == 10
+
+
+def test_rows_show_a_summary_and_load_details_on_demand(as_user):
+    client = as_user("unit_user", "dienbien")
+    page = client.get(FORM).get_data(as_text=True)
+    # The evidence panel is not in the page; each row links to its details.
+    assert 'class="evidence-add"' not in page
+    assert f'href="{FORM}/rows/1.1#row-1.1"' in page
+    assert "Tài liệu kiểm chứng:" in page  # the count stays in the summary
+    fragment = client.get(f"{FORM}/rows/1.1", headers=HX).get_data(as_text=True)
+    assert "Thêm tài liệu" in fragment and "<html" not in fragment
+    # Without JavaScript the same address shows the form with that row drawn whole.
+    whole = client.get(f"{FORM}/rows/1.1").get_data(as_text=True)
+    assert "<html" in whole and whole.count("Thêm tài liệu") == 1
+
+
+def test_a_save_without_the_details_panel_keeps_the_stored_detail_fields(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    save(client, "1.1", value="1", no_evidence_reason="Chưa ban hành", details="1")
+    save(client, "1.1", value="0")  # the panel was never opened on this page
+    assert answer(app, "1.1").no_evidence_reason == "Chưa ban hành"
+
+
+def _submit_all(app, province="dienbien"):
+    with app.app_context(), tenancy.scoped(province_id(app, province)):
+        assessment = db.session.scalar(select(Assessment))
+        assessment.state = "appraised"
+        row = db.session.scalar(select(Answer).where(Answer.code == "1.1"))
+        row.appraised_score, row.appraisal_comment = 5, "Thiếu quyết định thành lập"
+        db.session.commit()
+
+
+def test_after_submission_the_unit_reads_a_summary_with_appraisal_comments(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    save(client, "1.1", value="1")
+    _submit_all(app)
+    page = client.get(FORM).get_data(as_text=True)
+    assert "Tóm tắt hồ sơ đã nộp" in page and "Thiếu quyết định thành lập" in page
+    assert 'name="1.1__value"' not in page  # no greyed form
+    assert "Kiểm tra trước khi nộp" not in page and "Nhập từ Excel" not in page
+    assert "flash flash-success" in page
+
+
+def test_published_assessments_are_not_listed_as_open(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    save(client, "1.1", value="1")
+    assert FORM + '"' in client.get("/assessments").get_data(as_text=True)
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        db.session.scalar(select(Assessment)).state = "published"
+        db.session.commit()
+    page = client.get("/assessments").get_data(as_text=True)
+    open_part, _, published_part = page.partition("Hồ sơ đã công bố kết quả")
+    assert FORM + '"' not in open_part and FORM + '"' in published_part
+
+
+def test_nested_parent_is_a_heading_and_offices_are_unified(as_user):
+    client = as_user("unit_user", "thanhhoa")
+    page = client.get(YENDINH.replace("2022/394", "2023/394")).get_data(as_text=True)
+    assert 'class="parent-head" id="row-1.2"' in page  # 1.2.1 and 1.2.2 have their parent
+    offices = client.get(f"{YENDINH}/offices").get_data(as_text=True).split("<tbody>", 1)[1]
+    assert "Chưa phân công" not in offices  # 1.2.1, 1.2.2 led by 1.2's office
+    # One line for the office that seed 004 spells two ways.
+    assert offices.count("<strong>Phòng Văn hóa") == 1
+
+
+def test_an_upload_says_it_was_uploaded_and_removing_asks_first(as_user):
+    from tests.test_evidence import PDF, upload
+    client = as_user("unit_user", "dienbien")
+    html = upload(client, "1.1", PDF, "bien-ban.pdf").get_data(as_text=True)
+    assert "Đã tải lên «bien-ban.pdf»." in html
+    assert 'hx-confirm="Gỡ «bien-ban.pdf» khỏi chỉ tiêu 1.1?' in html
+
+
+def test_fraction_inputs_say_what_to_count(as_user):
+    page = as_user("unit_user", "dienbien").get(FORM).get_data(as_text=True)
+    # 3.1 «Tỷ lệ …»: the numerator counts what the title names, the denominator the whole.
+    assert 'id="f-3-1-num-hint">Đếm: số ' in page and 'id="f-3-1-den-hint">Đếm: tổng số' in page
