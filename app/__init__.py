@@ -91,6 +91,17 @@ def _sqlite_pragmas(db) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
+    @event.listens_for(db.engine, "savepoint")
+    def _begin_before_savepoint(conn, _name):
+        # pysqlite opens a transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT issued
+        # outside one starts a transaction of its own that its RELEASE commits: a row written
+        # in a savepoint (a first answer's assessment) would stay even when the request then
+        # refuses the save. A deferred BEGIN first keeps the savepoint inside the request's
+        # transaction, as on PostgreSQL.
+        dbapi_conn = conn.connection.dbapi_connection
+        if not dbapi_conn.in_transaction:
+            dbapi_conn.execute("BEGIN")
+
 
 def _bind_province() -> None:
     """Every request runs in one province: the user's own, or the one a superadmin picked."""

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 
 from app import create_app
-from tests.conftest import _config
+from tests.conftest import _config, demo, login
 
 
 def _without_secret(database_url, tmp_path, secret_file):
@@ -29,10 +29,10 @@ def test_without_a_secret_one_is_made_on_first_start_and_kept(database_url, tmp_
     assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
     # A cookie signed before the restart is accepted after it.
     client = first.test_client()
-    client.post("/language", data={"lang": "en"})
+    login(client, demo("viewer", "dienbien"))
     other = again.test_client()
     other.set_cookie("session", client.get_cookie("session").value)
-    assert 'lang="en"' in other.get("/login").get_data(as_text=True)
+    assert 'action="/logout"' in other.get("/").get_data(as_text=True)  # still logged in
 
 
 def test_hsts_only_over_https_even_in_production(client, monkeypatch):
