@@ -64,8 +64,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
+    """A fresh page, 1280 px wide unless a test asks for another width (``indirect``: 390 is a
+    phone, checked by the accessibility sweep as well as the desktop)."""
+    width = getattr(request, "param", 1280)
     context = browser.new_context(base_url=live_server, locale="vi-VN",
-                                  viewport={"width": 1280, "height": 900})
+                                  viewport={"width": width, "height": 900 if width > 600 else 844},
+                                  has_touch=width <= 600)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.console_errors = []

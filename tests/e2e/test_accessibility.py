@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_violations, log_in
@@ -17,6 +18,8 @@ from tests.e2e.test_journeys import (ADMIN, APPRAISER, FORM, PERIOD, REVIEW, SCH
                                      told)
 
 RANKING = f"/rankings/{SCHEME}/{PERIOD}"
+# Every main page on a desktop and on a phone (390 px): officials fill forms on both.
+WIDTHS = pytest.mark.parametrize("page", [1280, 390], indirect=True, ids=["desktop", "phone"])
 
 
 class Sweep:
@@ -65,6 +68,7 @@ def assert_error_summary(page, *messages: str) -> None:
 
 
 # -- a unit user: empty pages, failed submits, the filled form ------------------------------
+@WIDTHS
 def test_unit_user_pages(page, app):
     sweep = Sweep(page)
     log_in(page, UNIT_USER)
@@ -137,6 +141,7 @@ def test_without_javascript_a_section_lists_what_did_not_save(browser, live_serv
 
 
 # -- the province admin: lists, htmx filters, every form's error state ----------------------
+@WIDTHS
 def test_admin_pages(page):
     sweep = Sweep(page)
     log_in(page, ADMIN)
@@ -205,6 +210,7 @@ def submit_everything(page, app) -> None:
     assert answer.status == 302
 
 
+@WIDTHS
 def test_appraisal_pages(page, app):
     page.on("dialog", lambda dialog: dialog.accept())
     sweep = Sweep(page)
@@ -244,6 +250,7 @@ def test_appraisal_pages(page, app):
     sweep.assert_clean()
 
 
+@WIDTHS
 def test_failed_action_after_redirect_is_an_error_too(page):
     """Publishing without ticking the box comes back with an error message: it gets the focus
     and the title says «Lỗi: »."""
@@ -259,6 +266,7 @@ def test_failed_action_after_redirect_is_an_error_too(page):
 
 
 # -- the national administrator; a province with communes -----------------------------------
+@WIDTHS
 def test_superadmin_and_commune_pages(page):
     sweep = Sweep(page)
     log_in(page, "superadmin@demo.chiso.vn")
