@@ -1,5 +1,7 @@
 """Appraisal (thẩm định): scores, questions to the unit and its replies, returning and
-resubmitting, re-opening one indicator, the history in Vietnamese, and deadline reminders.
+resubmitting, re-opening one indicator. The history in words is services/appraisal_history.py,
+the unit form's side services/unit_form_appraisal.py, deadline reminders
+services/deadline_reminders.py.
 
 Every change is audited and its notifications queued in the same transaction as the change.
 """
@@ -10,15 +12,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import tenancy
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
-from app.models import (Answer, AppraiserScope, Assessment, AuditEvent, Notification, Period,
-                        Province, Question, User)
-from app.models.assessment import STATE_LABELS
+from app.models import Answer, AppraiserScope, Assessment, AuditEvent, Question
 from app.services import assessments as svc
 from app.services import audit
 from app.services.numbers import parse_date
@@ -27,7 +25,6 @@ from app.services.numbers import parse_number
 
 TEXT_LIMIT = 5000
 ANSWER_DAYS = 7  # default time a unit gets to answer a question
-REMINDER_DAYS = 3  # "the deadline is three days away"
 QUEUE_STATES = ("submitted", "returned", "appraised")
 SCORABLE_STATES = ("submitted", "appraised")
 UNIT_ACTIONS = ("answer.save", "evidence.add", "evidence.remove")  # what the unit changes
@@ -41,26 +38,6 @@ STATUS_LABELS = {
 }
 DONE = ("done", "not_assessed")
 
-FIELD_LABELS = {
-    "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "text": "Nội dung",
-    "self_score": "Điểm tự chấm", "not_assessed": "Không đánh giá",
-    "not_assessed_reason": "Lý do không đánh giá", "explanation": "Giải trình",
-    "no_evidence_reason": "Lý do không có tài liệu", "evidence": "Tài liệu kiểm chứng",
-    "appraised_score": "Điểm thẩm định", "appraisal_comment": "Nhận xét thẩm định",
-    "state": "Trạng thái hồ sơ", "question": "Câu hỏi giải trình", "reply": "Trả lời giải trình",
-    "reopened": "Mở lại chỉ tiêu", "reopened_until": "Mở lại hồ sơ đến ngày",
-}
-ACTION_LABELS = {
-    "answer.save": "Nhập số liệu", "evidence.add": "Thêm tài liệu",
-    "evidence.remove": "Gỡ tài liệu", "assessment.submit": "Nộp hồ sơ",
-    "assessment.withdraw": "Rút hồ sơ", "assessment.reopen": "Mở lại hồ sơ",
-    "appraisal.score": "Thẩm định", "appraisal.return": "Trả lại để giải trình",
-    "appraisal.appraised": "Hoàn thành thẩm định", "appraisal.resubmit": "Nộp lại sau giải trình",
-    "question.ask": "Yêu cầu giải trình", "question.withdraw": "Bỏ câu hỏi",
-    "question.reply": "Trả lời giải trình", "answer.reopen": "Mở lại chỉ tiêu",
-}
-NUMERIC_FIELDS = ("value", "numerator", "denominator", "self_score", "appraised_score")
-
 
 class AppraisalError(ValueError):
     """The assessment's state forbids the action (409); the message says why, in Vietnamese."""
@@ -72,7 +49,7 @@ class InputErrors(Exception):
     errors: dict[str, str]
 
 
-# -- links (plain paths: services also run outside a request, e.g. the reminders) -----------
+# -- links (plain paths: services also run outside a request, e.g. the daily jobs) ----------
 def form_path(assessment: Assessment) -> str:
     return (f"/assessments/{assessment.scheme_code}/{assessment.period.code}/"
             f"{assessment.unit.code}")
@@ -451,119 +428,5 @@ def changes_since_appraisal(assessment: Assessment, answer: Answer | None) -> li
         .order_by(AuditEvent.at, AuditEvent.id)).all()
 
 
-# -- history ---------------------------------------------------------------------------------
-def history(assessment: Assessment | None, code: str | None = None) -> list[AuditEvent]:
-    """The audit trail of an assessment (or of one of its indicators), newest first."""
-    if assessment is None:
-        return []
-    stmt = select(AuditEvent).where(AuditEvent.assessment_id == assessment.id)
-    if code is not None:
-        stmt = stmt.where(AuditEvent.code == code)
-    stmt = stmt.options(selectinload(AuditEvent.user))
-    return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
-
-
-def history_by_code(assessment: Assessment | None,
-                    code: str | None = None) -> dict[str, list[AuditEvent]]:
-    grouped: dict[str, list[AuditEvent]] = {}
-    for event in history(assessment, code):
-        grouped.setdefault(event.code, []).append(event)
-    return grouped
-
-
-def shown_value(field: str | None, text: str | None) -> str:
-    """An audited value as the history panel prints it (states and yes/no in words)."""
-    if text is None or text == "":
-        return "—"
-    if field == "state":
-        return STATE_LABELS.get(text, text)
-    if field in NUMERIC_FIELDS:
-        return text.replace(".", ",")
-    return text
-
-
 def _plain(value) -> str:
     return "trống" if value is None else format(Decimal(value).normalize(), "f").replace(".", ",")
-
-
-# -- the unit's side of the form -------------------------------------------------------------
-def unit_form_context(assessment: Assessment | None, period: Period, today: date,
-                      blocked: str | None, read_only: bool, rows: list[Row],
-                      code: str | None = None) -> dict:
-    """What entry/form.html needs to show questions, replies, history and the rows a returned
-    assessment re-opens (``row_block(code)``: why that row is read-only, or None). With
-    ``code``, only that row's history: an htmx answer draws one row."""
-    asked = all_questions(assessment)
-    questions: dict[str, list[Question]] = {}
-    for question in asked:
-        questions.setdefault(question.code, []).append(question)
-    returned = assessment is not None and assessment.state == "returned"
-    open_codes = svc.open_codes(assessment, period, today) if returned and not read_only \
-        else set()
-    return {
-        "view_only": read_only, "reply_errors": {}, "reply_saved": None,
-        "all_questions": asked,
-        "questions_by_code": questions,
-        "open_questions": current_questions(assessment, asked) if returned else [],
-        "reopened_answers": [a for a in assessment.answers if a.reopened_at is not None]
-        if returned else [],
-        "open_codes": open_codes,
-        "row_block": lambda code: None if code in open_codes else blocked,
-        "history_by_code": history_by_code(assessment, code),
-        "resubmit_problems": resubmit_problems(assessment, rows, asked) if returned else [],
-    }
-
-
-# -- "the deadline is three days away" -------------------------------------------------------
-def deadline_reminders(today: date, registry) -> int:
-    """One notification per unit user whose assessment in an open period is due in three days
-    and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
-    many were created. Runs over every province (a daily command calls it)."""
-    with tenancy.unscoped():
-        provinces = db.session.scalars(select(Province)).all()
-    created = 0
-    for province in provinces:
-        with tenancy.scoped(province.id):
-            created += _remind_province(province, today, registry)
-            db.session.commit()
-    return created
-
-
-def _remind_province(province: Province, today: date, registry) -> int:
-    due = today + timedelta(days=REMINDER_DAYS)
-    periods = db.session.scalars(select(Period).where(Period.state == "open",
-                                                      Period.deadline == due)).all()
-    users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
-                                                  User.unit_id.is_not(None))).all()
-    created = 0
-    for period in periods:
-        scheme = registry.schemes.get(period.scheme_code)
-        if scheme is None or not province.plugin_enabled(scheme.plugin):
-            continue
-        for user in users:
-            link = _reminder_link(scheme, period, user)
-            text = (f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
-                    f"kỳ {period.label}.")
-            if link and not _reminded(user, link, text):
-                notify([user], "deadline", text, link)
-                created += 1
-    return created
-
-
-def _reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
-    """The form the user still has to submit for this period, or None."""
-    unit = svc.assessed_unit(scheme, user.unit)
-    writer = user.unit if unit != user.unit else None  # an agency writing the province's KPIs
-    if unit is None or not svc.visible_rows(scheme, period, writer):
-        return None
-    assessment = svc.get_assessment(scheme, period, unit)
-    if assessment is not None and assessment.state != "draft":
-        return None
-    return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
-
-
-def _reminded(user: User, link: str, text: str) -> bool:
-    """Already told about this very deadline (the text carries the date)."""
-    return db.session.scalar(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.kind == "deadline",
-        Notification.link == link, Notification.text == text)) is not None

@@ -16,7 +16,7 @@ from app.models import Assessment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal as ap
-from app.services import appraisal_agree
+from app.services import appraisal_agree, appraisal_history
 from app.services import assessments as svc
 from app.storage import inline_allowed
 from app.web import _number, render
@@ -35,18 +35,18 @@ _STATE_ORDER = {"submitted": 0, "returned": 1, "appraised": 2}  # what waits on 
 # -- template helpers for the history panel (entry form and appraisal pages) ----------------
 @bp.app_template_filter("audit_field")
 def _audit_field(field):
-    return ap.FIELD_LABELS.get(field, field or "")
+    return appraisal_history.FIELD_LABELS.get(field, field or "")
 
 
 @bp.app_template_filter("audit_action")
 def _audit_action(action):
-    return ap.ACTION_LABELS.get(action, action)
+    return appraisal_history.ACTION_LABELS.get(action, action)
 
 
 @bp.app_template_filter("audit_value")
 def _audit_value(text, field):
-    shown = ap.shown_value(field, text)
-    if field in ap.NUMERIC_FIELDS and shown != "—":
+    shown = appraisal_history.shown_value(field, text)
+    if field in appraisal_history.NUMERIC_FIELDS and shown != "—":
         return _number(text, 4)
     return shown
 
@@ -234,7 +234,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
         "next_todo": _next_waiting(mine, position, row_statuses),
         "adjusted": appraisal_agree.adjusted(answer),
-        "events": ap.history(found, row.code),
+        "events": appraisal_history.history(found, row.code),
         "unit_score": ap.unit_scores(found).get(row.code),
         "errors": errors or {}, "typed": typed or {}, "saved": saved,
         "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
@@ -431,7 +431,7 @@ def history(scheme_code, period_code, unit_code):
     if code is not None and code not in scheme.by_code:
         abort(404)
     return render("appraisal/history.html", scheme=scheme, period=period, unit=unit,
-                  assessment=found, code=code, events=ap.history(found, code),
+                  assessment=found, code=code, events=appraisal_history.history(found, code),
                   questions=ap.all_questions(found), base=_base(scheme, period, unit),
                   reviewer=can(current_user, "appraisal.review") and found is not None
                   and found.state != "draft")

@@ -18,9 +18,9 @@ from app.extensions import db
 from app.models import OfficeAssignment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import require
-from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
+from app.services.unit_form_appraisal import unit_form_context
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
@@ -108,9 +108,8 @@ def _page_context(scheme, period, unit, assessment, writer, errors=None, typed=N
         "offices": _office_assignments(scheme, unit),
         "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,
         # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
-        **appraisal.unit_form_context(assessment, period, today(), blocked, writer is False,
-                                      svc.visible_rows(scheme, period),
-                                      only_row.code if only_row else None),
+        **unit_form_context(assessment, period, today(), blocked, writer is False,
+                            svc.visible_rows(scheme, period), only_row.code if only_row else None),
     }
     # Last period's answers show only in rows drawn whole: no query for a light page.
     whole = context["open_details"] or context["errors"] or context["conflicts"] \
