@@ -19,9 +19,8 @@ from app.extensions import db
 from app.models import Answer, AppraiserScope, Assessment, AuditEvent, Question
 from app.services import assessments as svc
 from app.services import audit
-from app.services.numbers import parse_date
 from app.services.notifications import notify, role_users, unit_users
-from app.services.numbers import parse_number
+from app.services.numbers import parse_date, parse_number
 
 TEXT_LIMIT = 5000
 ANSWER_DAYS = 7  # default time a unit gets to answer a question
