@@ -18,9 +18,12 @@ from app.permissions import can, require
 from app.services import appraisal as ap
 from app.services import appraisal_agree, appraisal_history
 from app.services import assessments as svc
+from app.services.previous_period import previous_answers
 from app.storage import inline_allowed
-from app.web import _number, render
-from app.web import entry as entry_views
+from app.web import _number, registry, render
+from app.web.assessment_lookups import assessment_context, today
+from app.web.entry_page import PAGE as ENTRY_PAGE
+from app.web.entry_page import page_context as entry_page_context
 from app.web.home import enabled_schemes, province_required
 from app.web.ids import form_id
 
@@ -54,8 +57,8 @@ def _audit_value(text, field):
 # -- lookups ---------------------------------------------------------------------------------
 def _load(scheme_code, period_code, unit_code):
     """Scheme, period, unit and a submitted (or later) assessment of the current province."""
-    scheme, period, unit, assessment, _writer = entry_views._context(scheme_code, period_code,
-                                                                     unit_code)
+    scheme, period, unit, assessment, _writer = assessment_context(scheme_code, period_code,
+                                                                   unit_code)
     if assessment is None or assessment.state == "draft":
         abort(404)  # nothing submitted: nothing to appraise
     return scheme, period, unit, assessment
@@ -71,7 +74,7 @@ def _base(scheme, period, unit) -> dict:
 
 
 def _today():
-    return entry_views.today()
+    return today()
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     shown = form_id(request.args, "ev") or None
     viewer = next((e for e in evidence if e.id == shown), None) or next(
         (e for e in evidence if inline_allowed(e.kind)), None)
-    previous = entry_views._previous(scheme, period, unit)
+    previous = previous_answers(registry(), scheme, period, unit)
     row_statuses = ap.statuses(found, rows)
     allowed = ap.in_scope(scope, scheme, row.code)
     appraiser = current_user.role == "appraiser"
@@ -370,8 +373,7 @@ FORM_ROOT = "/assessments/<scheme_code>/<period_code>/<unit_code>"
 
 
 def _unit_context(scheme_code, period_code, unit_code):
-    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
-                                                               unit_code)
+    scheme, period, unit, found, writer = assessment_context(scheme_code, period_code, unit_code)
     if found is None or writer is False:
         abort(404)
     return scheme, period, unit, found, writer
@@ -383,9 +385,9 @@ def _back_to_form(scheme, period, unit, found, writer, status, errors=None, mess
     if status == 200 and not request.headers.get("HX-Request"):
         flash(message, "success")
         return redirect(url_for("entry.form", **base) + "#giai-trinh")
-    context = entry_views._page_context(scheme, period, unit, found, writer)
+    context = entry_page_context(scheme, period, unit, found, writer)
     context.update(reply_errors=errors or {}, reply_saved=message)
-    return render(entry_views.PAGE, "appraisal_unit", **context), status
+    return render(ENTRY_PAGE, "appraisal_unit", **context), status
 
 
 @bp.route(FORM_ROOT + "/rows/<code>/reply", methods=["POST"])
@@ -425,8 +427,7 @@ def resubmit(scheme_code, period_code, unit_code):
 @require("province.view")
 def history(scheme_code, period_code, unit_code):
     """Who changed what and when, for the whole assessment; ?code= narrows to one indicator."""
-    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
-                                                               unit_code)
+    scheme, period, unit, found, writer = assessment_context(scheme_code, period_code, unit_code)
     code = request.args.get("code") or None
     if code is not None and code not in scheme.by_code:
         abort(404)

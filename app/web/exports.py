@@ -20,8 +20,8 @@ from app.services import rankings as ranks
 from app.services import value_import
 from app.storage import content_disposition
 from app.web import registry, render, staged_uploads
-from app.web.entry import _context as entry_context
-from app.web.entry import today
+from app.web.assessment_lookups import assessment_context as entry_context
+from app.web.assessment_lookups import today
 from app.web.ownership import scheme_and_period
 
 bp = Blueprint("exports", __name__)
