@@ -1,7 +1,7 @@
 """Appraisal (thẩm định): scores, questions to the unit and its replies, returning and
-resubmitting, re-opening one indicator. The history in words is services/appraisal_history.py,
-the unit form's side services/unit_form_appraisal.py, deadline reminders
-services/deadline_reminders.py.
+resubmitting, re-opening one indicator. Where each indicator stands is
+services/appraisal_status.py, the history in words services/appraisal_history.py, the unit
+form's side services/unit_form_appraisal.py, deadline reminders services/deadline_reminders.py.
 
 Every change is audited and its notifications queued in the same transaction as the change.
 """
@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
-from app.models import Answer, AppraiserScope, Assessment, AuditEvent, Question
+from app.models import Answer, AppraiserScope, Assessment, Question
 from app.services import assessments as svc
 from app.services import audit
+from app.services.appraisal_status import statuses, tally
 from app.services.notifications import notify, role_users, unit_users
 from app.services.numbers import parse_date, parse_number
 
@@ -26,16 +27,6 @@ TEXT_LIMIT = 5000
 ANSWER_DAYS = 7  # default time a unit gets to answer a question
 QUEUE_STATES = ("submitted", "returned", "appraised")
 SCORABLE_STATES = ("submitted", "appraised")
-UNIT_ACTIONS = ("answer.save", "evidence.add", "evidence.remove")  # what the unit changes
-
-STATUS_LABELS = {
-    "todo": "Chưa thẩm định",
-    "done": "Đã thẩm định",
-    "not_assessed": "Không đánh giá",
-    "changed": "Đơn vị đã sửa sau thẩm định",
-    "reopened": "Đang mở lại cho đơn vị",
-}
-DONE = ("done", "not_assessed")
 
 
 class AppraisalError(ValueError):
@@ -72,54 +63,6 @@ def scope_of(user, scheme_code: str) -> set[str] | None:
 
 def in_scope(scope: set[str] | None, scheme: Scheme, code: str) -> bool:
     return scope is None or scheme.main_of(code).code in scope
-
-
-# -- where each indicator stands -------------------------------------------------------------
-def last_unit_changes(assessment_ids) -> dict[tuple[int, str], datetime]:
-    """(assessment, code) → when the unit last changed a value or evidence of that row."""
-    if not assessment_ids:
-        return {}
-    rows = db.session.execute(
-        select(AuditEvent.assessment_id, AuditEvent.code, func.max(AuditEvent.at))
-        .where(AuditEvent.assessment_id.in_(list(assessment_ids)),
-               AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.code.is_not(None))
-        .group_by(AuditEvent.assessment_id, AuditEvent.code)).all()
-    return {(aid, code): at for aid, code, at in rows}
-
-
-def row_status(answer: Answer | None, changed_at: datetime | None) -> str:
-    if answer is not None and answer.not_assessed:
-        return "not_assessed"
-    if answer is None or answer.appraised_at is None:
-        return "todo"
-    if answer.reopened_at is not None:
-        return "reopened"
-    if changed_at is not None and changed_at > answer.appraised_at:
-        return "changed"  # the appraiser must look again
-    return "done"
-
-
-def statuses(assessment: Assessment, rows: list[Row],
-             changes: dict | None = None) -> dict[str, str]:
-    answers = svc.answers_by_code(assessment)
-    if changes is None:
-        changes = last_unit_changes([assessment.id])
-    return {r.code: row_status(answers.get(r.code), changes.get((assessment.id, r.code)))
-            for r in rows}
-
-
-@dataclass
-class Tally:
-    done: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 100
-
-
-def tally(row_statuses: dict[str, str]) -> Tally:
-    return Tally(sum(1 for s in row_statuses.values() if s in DONE), len(row_statuses))
 
 
 # -- recording a score -----------------------------------------------------------------------
@@ -415,16 +358,6 @@ def reopen(assessment: Assessment, code: str, form, user) -> Answer:
            form_path(assessment) + f"#row-{code}")
     _commit(f"Chỉ tiêu {code}")
     return answer
-
-
-def changes_since_appraisal(assessment: Assessment, answer: Answer | None) -> list[AuditEvent]:
-    """What the unit changed on this row after it was last appraised (field, old, new)."""
-    if answer is None or answer.appraised_at is None:
-        return []
-    return db.session.scalars(select(AuditEvent).where(
-        AuditEvent.assessment_id == assessment.id, AuditEvent.code == answer.code,
-        AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.at > answer.appraised_at)
-        .order_by(AuditEvent.at, AuditEvent.id)).all()
 
 
 def _plain(value) -> str:

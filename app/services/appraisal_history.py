@@ -59,4 +59,3 @@ def shown_value(field: str | None, text: str | None) -> str:
     if field in NUMERIC_FIELDS:
         return text.replace(".", ",")
     return text
-

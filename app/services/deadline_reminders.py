@@ -68,4 +68,3 @@ def _reminded(user: User, link: str, text: str) -> bool:
     return db.session.scalar(select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == "deadline",
         Notification.link == link, Notification.text == text)) is not None
-

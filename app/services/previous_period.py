@@ -31,4 +31,3 @@ def previous_answers(registry, scheme, period, unit) -> dict:
               and row.max_points and row.max_points != scheme.by_code[row.code].max_points}
     return {"period": earlier.period, "answers": {row.code: row for row in shown},
             "maxima": maxima}
-

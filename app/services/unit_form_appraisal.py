@@ -36,4 +36,3 @@ def unit_form_context(assessment: Assessment | None, period: Period, today: date
         "history_by_code": history_by_code(assessment, code),
         "resubmit_problems": resubmit_problems(assessment, rows, asked) if returned else [],
     }
-

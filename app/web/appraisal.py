@@ -16,7 +16,7 @@ from app.models import Assessment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal as ap
-from app.services import appraisal_agree, appraisal_history
+from app.services import appraisal_agree, appraisal_history, appraisal_status
 from app.services import assessments as svc
 from app.services.previous_period import previous_answers
 from app.storage import inline_allowed
@@ -115,7 +115,7 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
     if args["q"]:  # typed without accents, as officials do: folded in Python (app.search)
         matches = search.matcher(args["q"])
         assessments = [a for a in assessments if matches(a.unit.name, a.unit.code)]
-    changes = ap.last_unit_changes([a.id for a in assessments])
+    changes = appraisal_status.last_unit_changes([a.id for a in assessments])
     scopes = {code: _scope(scheme) if mine else None for code, scheme in schemes.items()}
     items = []
     for assessment in assessments:
@@ -125,7 +125,7 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
         if not rows:
             continue
         items.append({"assessment": assessment, "scheme": scheme,
-                      "tally": ap.tally(ap.statuses(assessment, rows, changes))})
+                      "tally": appraisal_status.tally(appraisal_status.statuses(assessment, rows, changes))})
     return items
 
 
@@ -137,20 +137,20 @@ def assessment(scheme_code, period_code, unit_code):
     scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
     rows = svc.visible_rows(scheme, period)
     scope = _scope(scheme)
-    row_statuses = ap.statuses(found, rows)
+    row_statuses = appraisal_status.statuses(found, rows)
     questions = ap.all_questions(found)
     drafts = ap.current_questions(found, questions) if found.state == "submitted" else []
     mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)]
-    next_todo = next((r for r in mine if row_statuses[r.code] not in ap.DONE),
+    next_todo = next((r for r in mine if row_statuses[r.code] not in appraisal_status.DONE),
                      mine[0] if mine else None)
     bulk = (appraisal_agree.remaining(scheme, found, rows, scope)
             if current_user.role == "appraiser" else [])
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
                   assessment=found, rows=rows, statuses=row_statuses, scope=scope, bulk=bulk,
-                  answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
+                  answers=svc.answers_by_code(found), tally=appraisal_status.tally(row_statuses),
                   unit_scores=ap.unit_scores(found),
                   questions=questions, drafts=drafts, next_todo=next_todo,
-                  base=_base(scheme, period, unit), STATUS_LABELS=ap.STATUS_LABELS,
+                  base=_base(scheme, period, unit), STATUS_LABELS=appraisal_status.STATUS_LABELS,
                   in_scope=lambda code: ap.in_scope(scope, scheme, code))
 
 
@@ -211,7 +211,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     viewer = next((e for e in evidence if e.id == shown), None) or next(
         (e for e in evidence if inline_allowed(e.kind)), None)
     previous = previous_answers(registry(), scheme, period, unit)
-    row_statuses = ap.statuses(found, rows)
+    row_statuses = appraisal_status.statuses(found, rows)
     allowed = ap.in_scope(scope, scheme, row.code)
     appraiser = current_user.role == "appraiser"
     asked = ap.all_questions(found)
@@ -220,13 +220,13 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         "base": _base(scheme, period, unit), "answer": answer, "evidence": evidence,
         "viewer": viewer, "inline_allowed": inline_allowed,
         "previous": previous, "prev_answer": previous.get("answers", {}).get(row.code),
-        "status": row_statuses[row.code], "tally": ap.tally(row_statuses),
-        "STATUS_LABELS": ap.STATUS_LABELS,
+        "status": row_statuses[row.code], "tally": appraisal_status.tally(row_statuses),
+        "STATUS_LABELS": appraisal_status.STATUS_LABELS,
         "prev_row": mine[position - 1] if position else None,
         "next_row": mine[position + 1] if position is not None and position + 1 < len(mine)
         else None,
         "position": position, "count": len(mine), "in_scope": allowed,
-        "changes": ap.changes_since_appraisal(found, answer),
+        "changes": appraisal_status.changes_since_appraisal(found, answer),
         "questions": [q for q in asked if q.code == row.code],
         "draft": next((q for q in ap.current_questions(found, asked) if q.code == row.code),
                       None) if found.state == "submitted" else None,
@@ -250,7 +250,7 @@ def _next_waiting(mine, position, row_statuses):
     if position is None:
         return None
     order = mine[position + 1:] + mine[:position]
-    return next((r for r in order if row_statuses[r.code] not in ap.DONE), None)
+    return next((r for r in order if row_statuses[r.code] not in appraisal_status.DONE), None)
 
 
 @bp.route(ROOT + "/<code>", methods=["GET"])

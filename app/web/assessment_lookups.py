@@ -56,4 +56,3 @@ def writer_for(scheme: Scheme, unit: Unit):
 
 def visible_rows(scheme, period, writer):
     return svc.visible_rows(scheme, period, writer or None)
-

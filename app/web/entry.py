@@ -139,7 +139,6 @@ def _saved_not_redrawn(code: str):
         "HX-Trigger": json.dumps({"chiso:saved-not-redrawn": text})})
 
 
-
 @bp.route("/assessments/<scheme_code>/<period_code>/<unit_code>/rows/<code>")
 @login_required
 @require("province.view")

@@ -136,12 +136,9 @@ def leaf_codes(row) -> set[str]:
     return {row.code} if row.is_leaf else set().union(*(leaf_codes(c) for c in row.children))
 
 
-
-
 def share_of(score, top):
     """A score in percent of its maximum (comparing rows whose maximum changed)."""
     return None if score is None or not top else score / top * 100
-
 
 
 def row_response(scheme, period, unit, assessment, writer, row, status=200, **extra):
@@ -158,4 +155,3 @@ def row_response(scheme, period, unit, assessment, writer, row, status=200, **ex
     blocks = ["row", "summary"] if main is None else ["row", "summary", "subtotal"]
     # One call: the context processors (the bell's unread count, a query) run once, not per block.
     return make_response(render_blocks(PAGE, blocks, m=main, oob=True, **context), status)
-

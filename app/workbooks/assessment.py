@@ -193,4 +193,3 @@ def _template_extras(book, sheet, rows: list[Row], line_of, letters) -> None:
         append(guide, [text])
     guide["A1"].font = Font(bold=True, size=13)
     guide.column_dimensions["A"].width = 110
-

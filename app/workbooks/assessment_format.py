@@ -76,7 +76,6 @@ def is_editable(key: str, row: Row) -> bool:
     return key == "explanation"
 
 
-
 def write_identity(book, scheme: Scheme, period_code: str, unit_code: str | None) -> None:
     """Add the hidden sheet «chiso» to an assessment's workbook."""
     sheet = book.create_sheet(IDENTITY_SHEET)

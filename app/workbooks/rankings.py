@@ -279,4 +279,3 @@ def _csv_cell(value) -> str:
     text = str(value)
     # A text cell starting with = + - @ would run as a formula when Excel opens the file.
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
