@@ -3,7 +3,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from app import periods
-from app.web.entry import _calendar_year
+from app.web.reporting_calendar import _calendar_year
 
 
 def period(code, state="open"):

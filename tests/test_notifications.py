@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Notification, Period, Unit, User
-from app.services.appraisal import deadline_reminders
+from app.services.deadline_reminders import deadline_reminders
 from app.services.notifications import notify
 from tests.conftest import demo, login, province_id
 

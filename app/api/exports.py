@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app import exports
+from app import workbooks
 from app import periods as period_ids
 from app.api import schemas
 from app.api.errors import ApiError
@@ -62,7 +62,7 @@ def export_assessment_xlsx(scheme_code, period_code, unit_code):
     scheme, period, unit, assessment, allowed = readable_context(scheme_code, period_code,
                                                                  unit_code)
     data = assessment_file(scheme, period, unit, assessment, allowed.writer)
-    return download(data, assessment_name(scheme, period, unit), exports.XLSX_TYPE)
+    return download(data, assessment_name(scheme, period, unit), workbooks.XLSX_TYPE)
 
 
 # -- the provinces side by side -------------------------------------------------------------

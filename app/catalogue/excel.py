@@ -184,7 +184,7 @@ def _write_total(sheet, scheme: Scheme, columns, line_of: dict[str, int]) -> Non
 
 def page_setup(sheet, title_rows: str, freeze: str) -> None:
     """Frozen headings, and printing: A4 landscape, one page wide, headings on every page (the
-    catalogue and app.exports' workbooks print alike)."""
+    catalogue and app.workbooks' workbooks print alike)."""
     sheet.freeze_panes = freeze
     sheet.print_title_rows = title_rows
     sheet.page_setup.orientation = "landscape"

@@ -1,5 +1,7 @@
 """Appraisal (thẩm định): scores, questions to the unit and its replies, returning and
-resubmitting, re-opening one indicator, the history in Vietnamese, and deadline reminders.
+resubmitting, re-opening one indicator. Where each indicator stands is
+services/appraisal_status.py, the history in words services/appraisal_history.py, the unit
+form's side services/unit_form_appraisal.py, deadline reminders services/deadline_reminders.py.
 
 Every change is audited and its notifications queued in the same transaction as the change.
 """
@@ -9,57 +11,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import tenancy
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
-from app.models import (Answer, AppraiserScope, Assessment, AuditEvent, Notification, Period,
-                        Province, Question, User)
-from app.models.assessment import STATE_LABELS
+from app.models import Answer, AppraiserScope, Assessment, Question
 from app.services import assessments as svc
 from app.services import audit
-from app.services.numbers import parse_date
+from app.services.appraisal_status import statuses, tally
 from app.services.notifications import notify, role_users, unit_users
-from app.services.numbers import parse_number
+from app.services.numbers import parse_date, parse_number
 
 TEXT_LIMIT = 5000
 ANSWER_DAYS = 7  # default time a unit gets to answer a question
-REMINDER_DAYS = 3  # "the deadline is three days away"
 QUEUE_STATES = ("submitted", "returned", "appraised")
 SCORABLE_STATES = ("submitted", "appraised")
-UNIT_ACTIONS = ("answer.save", "evidence.add", "evidence.remove")  # what the unit changes
-
-STATUS_LABELS = {
-    "todo": "Chưa thẩm định",
-    "done": "Đã thẩm định",
-    "not_assessed": "Không đánh giá",
-    "changed": "Đơn vị đã sửa sau thẩm định",
-    "reopened": "Đang mở lại cho đơn vị",
-}
-DONE = ("done", "not_assessed")
-
-FIELD_LABELS = {
-    "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "text": "Nội dung",
-    "self_score": "Điểm tự chấm", "not_assessed": "Không đánh giá",
-    "not_assessed_reason": "Lý do không đánh giá", "explanation": "Giải trình",
-    "no_evidence_reason": "Lý do không có tài liệu", "evidence": "Tài liệu kiểm chứng",
-    "appraised_score": "Điểm thẩm định", "appraisal_comment": "Nhận xét thẩm định",
-    "state": "Trạng thái hồ sơ", "question": "Câu hỏi giải trình", "reply": "Trả lời giải trình",
-    "reopened": "Mở lại chỉ tiêu", "reopened_until": "Mở lại hồ sơ đến ngày",
-}
-ACTION_LABELS = {
-    "answer.save": "Nhập số liệu", "evidence.add": "Thêm tài liệu",
-    "evidence.remove": "Gỡ tài liệu", "assessment.submit": "Nộp hồ sơ",
-    "assessment.withdraw": "Rút hồ sơ", "assessment.reopen": "Mở lại hồ sơ",
-    "appraisal.score": "Thẩm định", "appraisal.return": "Trả lại để giải trình",
-    "appraisal.appraised": "Hoàn thành thẩm định", "appraisal.resubmit": "Nộp lại sau giải trình",
-    "question.ask": "Yêu cầu giải trình", "question.withdraw": "Bỏ câu hỏi",
-    "question.reply": "Trả lời giải trình", "answer.reopen": "Mở lại chỉ tiêu",
-}
-NUMERIC_FIELDS = ("value", "numerator", "denominator", "self_score", "appraised_score")
 
 
 class AppraisalError(ValueError):
@@ -72,7 +39,7 @@ class InputErrors(Exception):
     errors: dict[str, str]
 
 
-# -- links (plain paths: services also run outside a request, e.g. the reminders) -----------
+# -- links (plain paths: services also run outside a request, e.g. the daily jobs) ----------
 def form_path(assessment: Assessment) -> str:
     return (f"/assessments/{assessment.scheme_code}/{assessment.period.code}/"
             f"{assessment.unit.code}")
@@ -96,54 +63,6 @@ def scope_of(user, scheme_code: str) -> set[str] | None:
 
 def in_scope(scope: set[str] | None, scheme: Scheme, code: str) -> bool:
     return scope is None or scheme.main_of(code).code in scope
-
-
-# -- where each indicator stands -------------------------------------------------------------
-def last_unit_changes(assessment_ids) -> dict[tuple[int, str], datetime]:
-    """(assessment, code) → when the unit last changed a value or evidence of that row."""
-    if not assessment_ids:
-        return {}
-    rows = db.session.execute(
-        select(AuditEvent.assessment_id, AuditEvent.code, func.max(AuditEvent.at))
-        .where(AuditEvent.assessment_id.in_(list(assessment_ids)),
-               AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.code.is_not(None))
-        .group_by(AuditEvent.assessment_id, AuditEvent.code)).all()
-    return {(aid, code): at for aid, code, at in rows}
-
-
-def row_status(answer: Answer | None, changed_at: datetime | None) -> str:
-    if answer is not None and answer.not_assessed:
-        return "not_assessed"
-    if answer is None or answer.appraised_at is None:
-        return "todo"
-    if answer.reopened_at is not None:
-        return "reopened"
-    if changed_at is not None and changed_at > answer.appraised_at:
-        return "changed"  # the appraiser must look again
-    return "done"
-
-
-def statuses(assessment: Assessment, rows: list[Row],
-             changes: dict | None = None) -> dict[str, str]:
-    answers = svc.answers_by_code(assessment)
-    if changes is None:
-        changes = last_unit_changes([assessment.id])
-    return {r.code: row_status(answers.get(r.code), changes.get((assessment.id, r.code)))
-            for r in rows}
-
-
-@dataclass
-class Tally:
-    done: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 100
-
-
-def tally(row_statuses: dict[str, str]) -> Tally:
-    return Tally(sum(1 for s in row_statuses.values() if s in DONE), len(row_statuses))
 
 
 # -- recording a score -----------------------------------------------------------------------
@@ -441,129 +360,5 @@ def reopen(assessment: Assessment, code: str, form, user) -> Answer:
     return answer
 
 
-def changes_since_appraisal(assessment: Assessment, answer: Answer | None) -> list[AuditEvent]:
-    """What the unit changed on this row after it was last appraised (field, old, new)."""
-    if answer is None or answer.appraised_at is None:
-        return []
-    return db.session.scalars(select(AuditEvent).where(
-        AuditEvent.assessment_id == assessment.id, AuditEvent.code == answer.code,
-        AuditEvent.action.in_(UNIT_ACTIONS), AuditEvent.at > answer.appraised_at)
-        .order_by(AuditEvent.at, AuditEvent.id)).all()
-
-
-# -- history ---------------------------------------------------------------------------------
-def history(assessment: Assessment | None, code: str | None = None) -> list[AuditEvent]:
-    """The audit trail of an assessment (or of one of its indicators), newest first."""
-    if assessment is None:
-        return []
-    stmt = select(AuditEvent).where(AuditEvent.assessment_id == assessment.id)
-    if code is not None:
-        stmt = stmt.where(AuditEvent.code == code)
-    stmt = stmt.options(selectinload(AuditEvent.user))
-    return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
-
-
-def history_by_code(assessment: Assessment | None,
-                    code: str | None = None) -> dict[str, list[AuditEvent]]:
-    grouped: dict[str, list[AuditEvent]] = {}
-    for event in history(assessment, code):
-        grouped.setdefault(event.code, []).append(event)
-    return grouped
-
-
-def shown_value(field: str | None, text: str | None) -> str:
-    """An audited value as the history panel prints it (states and yes/no in words)."""
-    if text is None or text == "":
-        return "—"
-    if field == "state":
-        return STATE_LABELS.get(text, text)
-    if field in NUMERIC_FIELDS:
-        return text.replace(".", ",")
-    return text
-
-
 def _plain(value) -> str:
     return "trống" if value is None else format(Decimal(value).normalize(), "f").replace(".", ",")
-
-
-# -- the unit's side of the form -------------------------------------------------------------
-def unit_form_context(assessment: Assessment | None, period: Period, today: date,
-                      blocked: str | None, read_only: bool, rows: list[Row],
-                      code: str | None = None) -> dict:
-    """What entry/form.html needs to show questions, replies, history and the rows a returned
-    assessment re-opens (``row_block(code)``: why that row is read-only, or None). With
-    ``code``, only that row's history: an htmx answer draws one row."""
-    asked = all_questions(assessment)
-    questions: dict[str, list[Question]] = {}
-    for question in asked:
-        questions.setdefault(question.code, []).append(question)
-    returned = assessment is not None and assessment.state == "returned"
-    open_codes = svc.open_codes(assessment, period, today) if returned and not read_only \
-        else set()
-    return {
-        "view_only": read_only, "reply_errors": {}, "reply_saved": None,
-        "all_questions": asked,
-        "questions_by_code": questions,
-        "open_questions": current_questions(assessment, asked) if returned else [],
-        "reopened_answers": [a for a in assessment.answers if a.reopened_at is not None]
-        if returned else [],
-        "open_codes": open_codes,
-        "row_block": lambda code: None if code in open_codes else blocked,
-        "history_by_code": history_by_code(assessment, code),
-        "resubmit_problems": resubmit_problems(assessment, rows, asked) if returned else [],
-    }
-
-
-# -- "the deadline is three days away" -------------------------------------------------------
-def deadline_reminders(today: date, registry) -> int:
-    """One notification per unit user whose assessment in an open period is due in three days
-    and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
-    many were created. Runs over every province (a daily command calls it)."""
-    with tenancy.unscoped():
-        provinces = db.session.scalars(select(Province)).all()
-    created = 0
-    for province in provinces:
-        with tenancy.scoped(province.id):
-            created += _remind_province(province, today, registry)
-            db.session.commit()
-    return created
-
-
-def _remind_province(province: Province, today: date, registry) -> int:
-    due = today + timedelta(days=REMINDER_DAYS)
-    periods = db.session.scalars(select(Period).where(Period.state == "open",
-                                                      Period.deadline == due)).all()
-    users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
-                                                  User.unit_id.is_not(None))).all()
-    created = 0
-    for period in periods:
-        scheme = registry.schemes.get(period.scheme_code)
-        if scheme is None or not province.plugin_enabled(scheme.plugin):
-            continue
-        for user in users:
-            link = _reminder_link(scheme, period, user)
-            text = (f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
-                    f"kỳ {period.label}.")
-            if link and not _reminded(user, link, text):
-                notify([user], "deadline", text, link)
-                created += 1
-    return created
-
-
-def _reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
-    """The form the user still has to submit for this period, or None."""
-    unit = svc.assessed_unit(scheme, user.unit)
-    writer = user.unit if unit != user.unit else None  # an agency writing the province's KPIs
-    if unit is None or not svc.visible_rows(scheme, period, writer):
-        return None
-    assessment = svc.get_assessment(scheme, period, unit)
-    if assessment is not None and assessment.state != "draft":
-        return None
-    return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
-
-
-def _reminded(user: User, link: str, text: str) -> bool:
-    """Already told about this very deadline (the text carries the date)."""
-    return db.session.scalar(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.kind == "deadline",
-        Notification.link == link, Notification.text == text)) is not None

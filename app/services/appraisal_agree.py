@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.catalogue.model import Row, Scheme
 from app.models import Answer, Assessment
 from app.services import appraisal as ap
+from app.services import appraisal_status
 from app.services import assessments as svc
 
 AGREE = {"agree": "1"}
@@ -26,7 +27,7 @@ def remaining(scheme: Scheme, assessment: Assessment, rows: list[Row], scope) ->
         return []
     answers = svc.answers_by_code(assessment)
     own = ap.unit_scores(assessment)
-    row_statuses = ap.statuses(assessment, rows)
+    row_statuses = appraisal_status.statuses(assessment, rows)
     return [r for r in rows if ap.in_scope(scope, scheme, r.code)
             and row_statuses[r.code] == "todo" and answers.get(r.code) is not None
             and (own.get(r.code) is not None or r.max_points is None)]

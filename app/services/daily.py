@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app import tenancy
 from app.extensions import db
 from app.models import Notification, Period, Province, User
-from app.services.appraisal import _reminder_link, deadline_reminders
+from app.services.deadline_reminders import deadline_reminders, reminder_link
 from app.services.notifications import notify
 from app.services.outbox import write_digests
 
@@ -69,7 +69,7 @@ def _overdue_in(province: Province, today: date, registry) -> int:
         text = (f"Đã quá hạn nộp {period.deadline:%d/%m/%Y} mà hồ sơ chưa nộp: {scheme.title}, "
                 f"kỳ {period.label}. Hãy hoàn thành và nộp ngay hoặc liên hệ quản trị tỉnh.")
         for user in users:
-            link = _reminder_link(scheme, period, user)  # None: nothing left to submit
+            link = reminder_link(scheme, period, user)  # None: nothing left to submit
             if link and not _told(user, link, text):
                 notify([user], "overdue", text, link)
                 created += 1

@@ -22,8 +22,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalogue.model import Row, Scheme
-from app.exports import (COLUMN_HEADINGS, EDITABLE, HEADER_ROW, IDENTITY_KEYS, IDENTITY_KIND,
-                         IDENTITY_SHEET, NOT_ASSESSED, assessment_columns, heading_of)
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
 from app.services import assessments as svc
@@ -31,6 +29,10 @@ from app.services import audit
 from app.services.numbers import parse_number
 from app.services.user_import import fold
 from app.storage import ArchiveRefused, check_workbook
+from app.workbooks.assessment_format import (COLUMN_HEADINGS, EDITABLE, HEADER_ROW,
+                                             IDENTITY_KEYS, IDENTITY_KIND, IDENTITY_SHEET,
+                                             NOT_ASSESSED, assessment_columns, cell_text,
+                                             heading_of, read_identity)
 
 MAX_LINES = 2000  # a scheme has a few hundred rows at most; blank formatted rows can run on
 MAX_COLUMNS = 40
@@ -150,7 +152,7 @@ def read(filename: str, data: bytes) -> Upload:
     try:
         if IDENTITY_SHEET not in formulas.sheetnames:
             raise ImportFileError(NOT_TEMPLATE.format(filename))
-        identity = _identity(formulas[IDENTITY_SHEET])
+        identity = read_identity(formulas[IDENTITY_SHEET])
         if identity.get("kind") != IDENTITY_KIND:
             raise ImportFileError(NOT_TEMPLATE.format(filename))
         written = _sheet_lines(formulas.worksheets[0])
@@ -179,13 +181,6 @@ def _open(filename: str, data: bytes, data_only: bool):
                               "Excel .xlsx.") from None
 
 
-def _identity(sheet) -> dict[str, str]:
-    found = {}
-    for (key, _label), line in zip(IDENTITY_KEYS, sheet.iter_rows(values_only=True, max_col=2)):
-        found[key] = _plain(line[1] if len(line) > 1 else None)
-    return found
-
-
 def _sheet_lines(sheet) -> list[tuple]:
     return list(sheet.iter_rows(values_only=True, max_row=MAX_LINES, max_col=MAX_COLUMNS))
 
@@ -199,18 +194,10 @@ def _columns(header: tuple) -> dict[str, int]:
     by_heading[fold("Chỉ tiêu")] = "title"
     columns: dict[str, int] = {}
     for index, text in enumerate(header):
-        key = by_heading.get(fold(_plain(text)))
+        key = by_heading.get(fold(cell_text(text)))
         if key is not None and key not in columns:
             columns[key] = index
     return columns
-
-
-def _plain(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
 
 
 # -- checking -------------------------------------------------------------------------------
@@ -237,7 +224,7 @@ def plan(upload: Upload, scheme: Scheme, period: Period, unit: Unit,
     answers = svc.answers_by_code(assessment)
     first_line: dict[str, int] = {}
     for line, cells in upload.lines:
-        code = _plain(cells["code"].raw)
+        code = cell_text(cells["code"].raw)
         checked = _check_line(scheme, visible, answers, line, code, cells, first_line,
                               (proposed or {}).get(code))
         if checked is None:

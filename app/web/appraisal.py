@@ -16,11 +16,14 @@ from app.models import Assessment, Period, Unit
 from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal as ap
-from app.services import appraisal_agree
+from app.services import appraisal_agree, appraisal_history, appraisal_status
 from app.services import assessments as svc
+from app.services.previous_period import previous_answers
 from app.storage import inline_allowed
-from app.web import _number, render
-from app.web import entry as entry_views
+from app.web import _number, registry, render
+from app.web.assessment_lookups import assessment_context, today
+from app.web.entry_page import PAGE as ENTRY_PAGE
+from app.web.entry_page import page_context as entry_page_context
 from app.web.home import enabled_schemes, province_required
 from app.web.ids import form_id
 
@@ -35,18 +38,18 @@ _STATE_ORDER = {"submitted": 0, "returned": 1, "appraised": 2}  # what waits on 
 # -- template helpers for the history panel (entry form and appraisal pages) ----------------
 @bp.app_template_filter("audit_field")
 def _audit_field(field):
-    return ap.FIELD_LABELS.get(field, field or "")
+    return appraisal_history.FIELD_LABELS.get(field, field or "")
 
 
 @bp.app_template_filter("audit_action")
 def _audit_action(action):
-    return ap.ACTION_LABELS.get(action, action)
+    return appraisal_history.ACTION_LABELS.get(action, action)
 
 
 @bp.app_template_filter("audit_value")
 def _audit_value(text, field):
-    shown = ap.shown_value(field, text)
-    if field in ap.NUMERIC_FIELDS and shown != "—":
+    shown = appraisal_history.shown_value(field, text)
+    if field in appraisal_history.NUMERIC_FIELDS and shown != "—":
         return _number(text, 4)
     return shown
 
@@ -54,8 +57,8 @@ def _audit_value(text, field):
 # -- lookups ---------------------------------------------------------------------------------
 def _load(scheme_code, period_code, unit_code):
     """Scheme, period, unit and a submitted (or later) assessment of the current province."""
-    scheme, period, unit, assessment, _writer = entry_views._context(scheme_code, period_code,
-                                                                     unit_code)
+    scheme, period, unit, assessment, _writer = assessment_context(scheme_code, period_code,
+                                                                   unit_code)
     if assessment is None or assessment.state == "draft":
         abort(404)  # nothing submitted: nothing to appraise
     return scheme, period, unit, assessment
@@ -71,7 +74,7 @@ def _base(scheme, period, unit) -> dict:
 
 
 def _today():
-    return entry_views.today()
+    return today()
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -112,7 +115,7 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
     if args["q"]:  # typed without accents, as officials do: folded in Python (app.search)
         matches = search.matcher(args["q"])
         assessments = [a for a in assessments if matches(a.unit.name, a.unit.code)]
-    changes = ap.last_unit_changes([a.id for a in assessments])
+    changes = appraisal_status.last_unit_changes([a.id for a in assessments])
     scopes = {code: _scope(scheme) if mine else None for code, scheme in schemes.items()}
     items = []
     for assessment in assessments:
@@ -122,7 +125,7 @@ def _queue_items(schemes: dict, args: dict, mine: bool) -> list[dict]:
         if not rows:
             continue
         items.append({"assessment": assessment, "scheme": scheme,
-                      "tally": ap.tally(ap.statuses(assessment, rows, changes))})
+                      "tally": appraisal_status.tally(appraisal_status.statuses(assessment, rows, changes))})
     return items
 
 
@@ -134,20 +137,20 @@ def assessment(scheme_code, period_code, unit_code):
     scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
     rows = svc.visible_rows(scheme, period)
     scope = _scope(scheme)
-    row_statuses = ap.statuses(found, rows)
+    row_statuses = appraisal_status.statuses(found, rows)
     questions = ap.all_questions(found)
     drafts = ap.current_questions(found, questions) if found.state == "submitted" else []
     mine = [r for r in rows if ap.in_scope(scope, scheme, r.code)]
-    next_todo = next((r for r in mine if row_statuses[r.code] not in ap.DONE),
+    next_todo = next((r for r in mine if row_statuses[r.code] not in appraisal_status.DONE),
                      mine[0] if mine else None)
     bulk = (appraisal_agree.remaining(scheme, found, rows, scope)
             if current_user.role == "appraiser" else [])
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
                   assessment=found, rows=rows, statuses=row_statuses, scope=scope, bulk=bulk,
-                  answers=svc.answers_by_code(found), tally=ap.tally(row_statuses),
+                  answers=svc.answers_by_code(found), tally=appraisal_status.tally(row_statuses),
                   unit_scores=ap.unit_scores(found),
                   questions=questions, drafts=drafts, next_todo=next_todo,
-                  base=_base(scheme, period, unit), STATUS_LABELS=ap.STATUS_LABELS,
+                  base=_base(scheme, period, unit), STATUS_LABELS=appraisal_status.STATUS_LABELS,
                   in_scope=lambda code: ap.in_scope(scope, scheme, code))
 
 
@@ -207,8 +210,8 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     shown = form_id(request.args, "ev") or None
     viewer = next((e for e in evidence if e.id == shown), None) or next(
         (e for e in evidence if inline_allowed(e.kind)), None)
-    previous = entry_views._previous(scheme, period, unit)
-    row_statuses = ap.statuses(found, rows)
+    previous = previous_answers(registry(), scheme, period, unit)
+    row_statuses = appraisal_status.statuses(found, rows)
     allowed = ap.in_scope(scope, scheme, row.code)
     appraiser = current_user.role == "appraiser"
     asked = ap.all_questions(found)
@@ -217,13 +220,13 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         "base": _base(scheme, period, unit), "answer": answer, "evidence": evidence,
         "viewer": viewer, "inline_allowed": inline_allowed,
         "previous": previous, "prev_answer": previous.get("answers", {}).get(row.code),
-        "status": row_statuses[row.code], "tally": ap.tally(row_statuses),
-        "STATUS_LABELS": ap.STATUS_LABELS,
+        "status": row_statuses[row.code], "tally": appraisal_status.tally(row_statuses),
+        "STATUS_LABELS": appraisal_status.STATUS_LABELS,
         "prev_row": mine[position - 1] if position else None,
         "next_row": mine[position + 1] if position is not None and position + 1 < len(mine)
         else None,
         "position": position, "count": len(mine), "in_scope": allowed,
-        "changes": ap.changes_since_appraisal(found, answer),
+        "changes": appraisal_status.changes_since_appraisal(found, answer),
         "questions": [q for q in asked if q.code == row.code],
         "draft": next((q for q in ap.current_questions(found, asked) if q.code == row.code),
                       None) if found.state == "submitted" else None,
@@ -234,7 +237,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
         and found.state == "appraised" and answer is not None and answer.appraised_at is not None,
         "next_todo": _next_waiting(mine, position, row_statuses),
         "adjusted": appraisal_agree.adjusted(answer),
-        "events": ap.history(found, row.code),
+        "events": appraisal_history.history(found, row.code),
         "unit_score": ap.unit_scores(found).get(row.code),
         "errors": errors or {}, "typed": typed or {}, "saved": saved,
         "default_answer_by": _today() + timedelta(days=ap.ANSWER_DAYS),
@@ -247,7 +250,7 @@ def _next_waiting(mine, position, row_statuses):
     if position is None:
         return None
     order = mine[position + 1:] + mine[:position]
-    return next((r for r in order if row_statuses[r.code] not in ap.DONE), None)
+    return next((r for r in order if row_statuses[r.code] not in appraisal_status.DONE), None)
 
 
 @bp.route(ROOT + "/<code>", methods=["GET"])
@@ -370,8 +373,7 @@ FORM_ROOT = "/assessments/<scheme_code>/<period_code>/<unit_code>"
 
 
 def _unit_context(scheme_code, period_code, unit_code):
-    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
-                                                               unit_code)
+    scheme, period, unit, found, writer = assessment_context(scheme_code, period_code, unit_code)
     if found is None or writer is False:
         abort(404)
     return scheme, period, unit, found, writer
@@ -383,9 +385,9 @@ def _back_to_form(scheme, period, unit, found, writer, status, errors=None, mess
     if status == 200 and not request.headers.get("HX-Request"):
         flash(message, "success")
         return redirect(url_for("entry.form", **base) + "#giai-trinh")
-    context = entry_views._page_context(scheme, period, unit, found, writer)
+    context = entry_page_context(scheme, period, unit, found, writer)
     context.update(reply_errors=errors or {}, reply_saved=message)
-    return render(entry_views.PAGE, "appraisal_unit", **context), status
+    return render(ENTRY_PAGE, "appraisal_unit", **context), status
 
 
 @bp.route(FORM_ROOT + "/rows/<code>/reply", methods=["POST"])
@@ -425,13 +427,12 @@ def resubmit(scheme_code, period_code, unit_code):
 @require("province.view")
 def history(scheme_code, period_code, unit_code):
     """Who changed what and when, for the whole assessment; ?code= narrows to one indicator."""
-    scheme, period, unit, found, writer = entry_views._context(scheme_code, period_code,
-                                                               unit_code)
+    scheme, period, unit, found, writer = assessment_context(scheme_code, period_code, unit_code)
     code = request.args.get("code") or None
     if code is not None and code not in scheme.by_code:
         abort(404)
     return render("appraisal/history.html", scheme=scheme, period=period, unit=unit,
-                  assessment=found, code=code, events=ap.history(found, code),
+                  assessment=found, code=code, events=appraisal_history.history(found, code),
                   questions=ap.all_questions(found), base=_base(scheme, period, unit),
                   reviewer=can(current_user, "appraisal.review") and found is not None
                   and found.state != "draft")

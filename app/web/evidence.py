@@ -18,7 +18,8 @@ from app.services import evidence as ev
 from app.storage import StorageError, content_disposition, inline_allowed
 from app.tenancy import get_or_404
 from app.web import render
-from app.web.entry import _context, _rows, row_response, today
+from app.web.assessment_lookups import assessment_context, today, visible_rows
+from app.web.entry_page import row_response
 from app.web.ids import form_id
 
 bp = Blueprint("evidence", __name__)
@@ -35,10 +36,10 @@ class RowContext(NamedTuple):
 
 
 def _row_context(scheme_code, period_code, unit_code, code, create=False) -> RowContext:
-    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code,
-                                                        create=create)
+    scheme, period, unit, assessment, writer = assessment_context(scheme_code, period_code,
+                                                                  unit_code, create=create)
     row = scheme.by_code.get(code)
-    if row is None or writer is False or row not in _rows(scheme, period, writer):
+    if row is None or writer is False or row not in visible_rows(scheme, period, writer):
         abort(404)
     return RowContext(scheme, period, unit, assessment, writer, row)
 

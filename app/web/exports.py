@@ -13,15 +13,15 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
-from app import exports
+from app import workbooks
 from app.permissions import require
 from app.services import assessments as svc
 from app.services import rankings as ranks
 from app.services import value_import
 from app.storage import content_disposition
 from app.web import registry, render, staged_uploads
-from app.web.entry import _context as entry_context
-from app.web.entry import today
+from app.web.assessment_lookups import assessment_context as entry_context
+from app.web.assessment_lookups import today
 from app.web.ownership import scheme_and_period
 
 bp = Blueprint("exports", __name__)
@@ -39,8 +39,8 @@ class ValuesFileForm(FlaskForm):
 def assessment_file(scheme, period, unit, assessment, writer, template: bool = False) -> bytes:
     """The assessment's workbook with the rows ``writer`` fills (None: every row)."""
     state = assessment.state_label if assessment else "Chưa bắt đầu"
-    heading = exports.Heading(scheme, period.code, period.label, unit.code, unit.name,
-                              f"trạng thái hồ sơ: {state.lower()}")
+    heading = workbooks.Heading(scheme, period.code, period.label, unit.code, unit.name,
+                                f"trạng thái hồ sơ: {state.lower()}")
     leaves = svc.visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     if not template:
@@ -50,8 +50,8 @@ def assessment_file(scheme, period, unit, assessment, writer, template: bool = F
         own = ranks.unit_totals(registry(), scheme, period, assessment).leaves
         answers = {code: UnitScored(a, own[code].unit_score if code in own else a.self_score)
                    for code, a in answers.items()}
-    return exports.assessment_workbook(heading, leaves, answers,
-                                       template=template, unit_type=unit.type)
+    return workbooks.assessment_workbook(heading, leaves, answers,
+                                         template=template, unit_type=unit.type)
 
 
 class UnitScored:
@@ -82,7 +82,7 @@ def download(data, filename: str, content_type: str) -> Response:
 def assessment(scheme_code, period_code, unit_code):
     scheme, period, unit, found, writer = entry_context(scheme_code, period_code, unit_code)
     data = assessment_file(scheme, period, unit, found, writer or None)
-    return download(data, assessment_name(scheme, period, unit), exports.XLSX_TYPE)
+    return download(data, assessment_name(scheme, period, unit), workbooks.XLSX_TYPE)
 
 
 @bp.route(ASSESSMENT + "/import-template.xlsx")
@@ -91,7 +91,7 @@ def assessment(scheme_code, period_code, unit_code):
 def template(scheme_code, period_code, unit_code):
     scheme, period, unit, found, writer = _writable(scheme_code, period_code, unit_code)
     data = assessment_file(scheme, period, unit, found, writer, template=True)
-    return download(data, assessment_name(scheme, period, unit, True), exports.XLSX_TYPE)
+    return download(data, assessment_name(scheme, period, unit, True), workbooks.XLSX_TYPE)
 
 
 def _writable(scheme_code, period_code, unit_code):
@@ -212,8 +212,8 @@ def _not_here(text: str):
 # The period's two tables: the start of the downloaded file's name, then how the table is built
 # as a workbook and as CSV.
 RANKING_FILES = {
-    "ranking": ("xep-hang", exports.ranking_workbook, exports.ranking_csv),
-    "scoresheet": ("bang-diem", exports.scoresheet_workbook, exports.scoresheet_csv),
+    "ranking": ("xep-hang", workbooks.ranking_workbook, workbooks.ranking_csv),
+    "scoresheet": ("bang-diem", workbooks.scoresheet_workbook, workbooks.scoresheet_csv),
 }
 
 
@@ -222,8 +222,8 @@ def ranking_download(ranking, table: str, extension: str) -> Response:
     prefix, workbook, csv = RANKING_FILES[table]
     filename = f"{prefix}_{ranking.scheme.code}_{ranking.period.code}.{extension}"
     if extension == "csv":
-        return download(csv(ranking).encode("utf-8"), filename, exports.CSV_TYPE)
-    return download(workbook(ranking), filename, exports.XLSX_TYPE)
+        return download(csv(ranking).encode("utf-8"), filename, workbooks.CSV_TYPE)
+    return download(workbook(ranking), filename, workbooks.XLSX_TYPE)
 
 
 def _visible_download(scheme_code: str, period_code: str, table: str, extension: str):

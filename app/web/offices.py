@@ -7,7 +7,8 @@ from flask_login import login_required
 from app.permissions import require
 from app.services import assessments as svc
 from app.web import render
-from app.web.entry import _context, _office_assignments, _rows
+from app.web.assessment_lookups import assessment_context, visible_rows
+from app.web.entry_page import office_assignments
 
 bp = Blueprint("offices", __name__)
 UNASSIGNED = "Chưa phân công"
@@ -18,11 +19,12 @@ UNASSIGNED = "Chưa phân công"
 @require("province.view")
 def progress(scheme_code, period_code, unit_code):
     # Only what the table shows: not the whole form's context (totals, appraisal, last year).
-    scheme, period, unit, assessment, writer = _context(scheme_code, period_code, unit_code)
-    offices = _office_assignments(scheme, unit)
+    scheme, period, unit, assessment, writer = assessment_context(scheme_code, period_code,
+                                                                  unit_code)
+    offices = office_assignments(scheme, unit)
     if not offices:
         abort(404)
-    rows = _rows(scheme, period, writer)
+    rows = visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     missing = set(svc.progress(rows, answers, svc.evidence_by_code(assessment)).evidence_missing)
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}

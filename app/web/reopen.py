@@ -11,7 +11,7 @@ from app.permissions import require
 from app.services import audit
 from app.services.numbers import parse_date
 from app.web import render
-from app.web.entry import _context, today
+from app.web.assessment_lookups import assessment_context, today
 
 bp = Blueprint("reopen", __name__)
 DEFAULT_DAYS = 7
@@ -21,8 +21,8 @@ DEFAULT_DAYS = 7
 @login_required
 @require("periods.manage")
 def reopen(scheme_code, period_code, unit_code):
-    scheme, period, unit, assessment, _writer = _context(scheme_code, period_code, unit_code,
-                                                         create=True)
+    scheme, period, unit, assessment, _writer = assessment_context(scheme_code, period_code,
+                                                                   unit_code, create=True)
     errors = {}
     reason = (request.form.get("reason") or "").strip()
     until_text = request.form.get("until") or (today() + timedelta(days=DEFAULT_DAYS)).isoformat()

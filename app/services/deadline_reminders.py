@@ -1,0 +1,70 @@
+"""Deadline reminders: "the deadline is three days away", one notification per unit user
+who still has a form to submit (run by the daily jobs, services/daily.py)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app import tenancy
+from app.catalogue.model import Scheme
+from app.extensions import db
+from app.models import Notification, Period, Province, User
+from app.services import assessments as svc
+from app.services.notifications import notify
+
+REMINDER_DAYS = 3  # "the deadline is three days away"
+
+
+def deadline_reminders(today: date, registry) -> int:
+    """One notification per unit user whose assessment in an open period is due in three days
+    and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
+    many were created. Runs over every province (a daily command calls it)."""
+    with tenancy.unscoped():
+        provinces = db.session.scalars(select(Province)).all()
+    created = 0
+    for province in provinces:
+        with tenancy.scoped(province.id):
+            created += _remind_province(province, today, registry)
+            db.session.commit()
+    return created
+
+
+def _remind_province(province: Province, today: date, registry) -> int:
+    due = today + timedelta(days=REMINDER_DAYS)
+    periods = db.session.scalars(select(Period).where(Period.state == "open",
+                                                      Period.deadline == due)).all()
+    users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
+                                                  User.unit_id.is_not(None))).all()
+    created = 0
+    for period in periods:
+        scheme = registry.schemes.get(period.scheme_code)
+        if scheme is None or not province.plugin_enabled(scheme.plugin):
+            continue
+        for user in users:
+            link = reminder_link(scheme, period, user)
+            text = (f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
+                    f"kỳ {period.label}.")
+            if link and not _reminded(user, link, text):
+                notify([user], "deadline", text, link)
+                created += 1
+    return created
+
+
+def reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
+    """The form the user still has to submit for this period, or None."""
+    unit = svc.assessed_unit(scheme, user.unit)
+    writer = user.unit if unit != user.unit else None  # an agency writing the province's KPIs
+    if unit is None or not svc.visible_rows(scheme, period, writer):
+        return None
+    assessment = svc.get_assessment(scheme, period, unit)
+    if assessment is not None and assessment.state != "draft":
+        return None
+    return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
+
+
+def _reminded(user: User, link: str, text: str) -> bool:
+    """Already told about this very deadline (the text carries the date)."""
+    return db.session.scalar(select(Notification.id).where(
+        Notification.user_id == user.id, Notification.kind == "deadline",
+        Notification.link == link, Notification.text == text)) is not None

@@ -1,0 +1,58 @@
+"""The lookups every view of an assessment starts from: today, the unit of a URL as it was in
+the period, and who may write which rows (entry, evidence, offices, re-opening, appraisal,
+exports)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import clock
+from app.catalogue.model import Scheme
+from app.extensions import db
+from app.models import Period, Unit
+from app.services import assessments as svc
+from app.web.ownership import scheme_and_period
+
+
+def today() -> date:
+    return clock.today()
+
+
+def assessment_context(scheme_code: str, period_code: str, unit_code: str, create: bool = False):
+    """Scheme, period, unit and assessment of the URL, checked against the user's rights."""
+    scheme, period = scheme_and_period(scheme_code, period_code)
+    unit = unit_in_period(unit_code, period)
+    if unit is None:
+        abort(404)
+    writer = writer_for(scheme, unit)
+    assessment = svc.get_assessment(scheme, period, unit, create=create and writer is not False)
+    return scheme, period, unit, assessment, writer
+
+
+def unit_in_period(code: str, period: Period) -> Unit | None:
+    """The unit with this code that existed during the period: codes are reused after mergers."""
+    ident = period.ident
+    return db.session.scalars(
+        select(Unit).where(Unit.code == code,
+                           (Unit.valid_from.is_(None)) | (Unit.valid_from <= ident.end),
+                           (Unit.valid_to.is_(None)) | (Unit.valid_to >= ident.start))
+        .order_by(Unit.valid_from.desc())).first()
+
+
+def writer_for(scheme: Scheme, unit: Unit):
+    """The unit whose rows the user writes (None: all rows); False when they may only read."""
+    if current_user.role == "province_admin":
+        return None
+    if current_user.role == "unit_user" and current_user.unit is not None:
+        if svc.assessed_unit(scheme, current_user.unit) == unit:
+            return current_user.unit if current_user.unit.id != unit.id else None
+    if current_user.role in ("superadmin", "appraiser"):
+        return False
+    abort(404)  # another unit's assessment is not there for a unit user or a viewer
+
+
+def visible_rows(scheme, period, writer):
+    return svc.visible_rows(scheme, period, writer or None)
