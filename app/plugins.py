@@ -8,7 +8,7 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 
 import pluggy
@@ -19,9 +19,19 @@ from app.catalogue.loader import CatalogueError, load_scheme
 from app.catalogue.model import Scheme
 from app.scoring import core
 from app.scoring.methods import ScoringMethod, check
+from app.unit_rows import check_units
 
 ENTRY_POINT_GROUP = "chiso.plugins"
 log = logging.getLogger(__name__)
+
+
+class ScoringUnavailable(RuntimeError):
+    """A plugin's scoring method failed while serving: the plugin is marked broken and the
+    page says that the scheme's scoring is unavailable, instead of a 500."""
+
+    def __init__(self, plugin: str, method: str):
+        super().__init__(f"phương pháp chấm «{method}» của plugin «{plugin}» bị lỗi")
+        self.plugin, self.method = plugin, method
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,12 @@ class Registry:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
-            record.info = self._call_one(name, "chiso_plugin")
-            if not isinstance(record.info, PluginInfo):
-                raise TypeError("chiso_plugin phải trả về PluginInfo")
+            info = self._call_one(name, "chiso_plugin")
+            if not isinstance(info, PluginInfo):
+                # kept off the record: pages and `plugins list` read record.info's fields
+                raise TypeError("chiso_plugin phải trả về app.plugins.PluginInfo, không phải "
+                                f"{type(info).__name__}")
+            record.info = info
             if record.info.code in {r.code for r in self.records.values() if r.ok}:
                 raise ValueError(f"mã plugin «{record.info.code}» đã có plugin khác dùng")
             methods = self._scoring_methods(name)
@@ -100,6 +113,10 @@ class Registry:
             for scheme in schemes:
                 if scheme.code in self.schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
+            # Units are loaded by `provinces setup`; checked here too, so that a wrong file is
+            # reported when the plugin is installed, not half-way through a setup.
+            check_units(list(self._call_one(name, "chiso_units") or []), info.code,
+                        info.official_code)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
@@ -108,8 +125,23 @@ class Registry:
         for scheme in schemes:
             self.schemes[scheme.code] = scheme
         record.schemes = [s.code for s in schemes]
-        self.scoring_methods.update(methods)
+        self.scoring_methods.update({key: self._guarded(record, method)
+                                     for key, method in methods.items()})
         self.records[name] = record
+
+    def _guarded(self, record: PluginRecord, method: ScoringMethod) -> ScoringMethod:
+        """The plugin's method, such that an error while serving marks the plugin broken and
+        raises ScoringUnavailable (answered as a page, not a 500)."""
+        def serve(function, *args):
+            if not record.ok:
+                raise ScoringUnavailable(record.code, method.name)
+            try:
+                return function(*args)
+            except Exception as exc:
+                self._broken(record, f"phương pháp chấm «{method.name}» lỗi khi chấm: {exc!r}")
+                raise ScoringUnavailable(record.code, method.name) from exc
+        sql = None if method.sql is None else (lambda *args: serve(method.sql, *args))
+        return replace(method, propose=lambda *args: serve(method.propose, *args), sql=sql)
 
     def _scoring_methods(self, name: str) -> dict[str, ScoringMethod]:
         """The plugin's scoring methods, checked; refused when one is unsound or its name taken."""

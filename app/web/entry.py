@@ -21,6 +21,7 @@ from app.permissions import require
 from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
+from app.services.lookups import unit_in_period
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
@@ -46,16 +47,6 @@ def _context(scheme_code: str, period_code: str, unit_code: str, create: bool = 
     writer = _writer_for(scheme, unit)
     assessment = svc.get_assessment(scheme, period, unit, create=create and writer is not False)
     return scheme, period, unit, assessment, writer
-
-
-def unit_in_period(code: str, period: Period) -> Unit | None:
-    """The unit with this code that existed during the period: codes are reused after mergers."""
-    ident = period.ident
-    return db.session.scalars(
-        select(Unit).where(Unit.code == code,
-                           (Unit.valid_from.is_(None)) | (Unit.valid_from <= ident.end),
-                           (Unit.valid_to.is_(None)) | (Unit.valid_to >= ident.start))
-        .order_by(Unit.valid_from.desc())).first()
 
 
 def _writer_for(scheme: Scheme, unit: Unit):
