@@ -8,6 +8,7 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
+from functools import wraps
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 
@@ -80,8 +81,14 @@ class Registry:
         self.scoring_methods.update(self._scoring_methods(core.NAME))
 
     # -- discovery -------------------------------------------------------------------------
-    def discover(self, extra: list | None = None) -> Registry:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    def discover(self, extra: list | None = None, names=None) -> Registry:
+        """Register the installed plugins (only the entry points ``names`` when given: the
+        core's tests name theirs, so that another installed plugin does not change them), then
+        the ``extra`` plugin objects."""
+        found = entry_points(group=ENTRY_POINT_GROUP)
+        if names is not None:
+            found = [ep for ep in found if ep.name in set(names)]
+        for ep in sorted(found, key=lambda e: e.name):
             try:
                 module = ep.load()
             except Exception as exc:  # an import error must not take the site down
@@ -132,7 +139,7 @@ class Registry:
     def _guarded(self, record: PluginRecord, method: ScoringMethod) -> ScoringMethod:
         """The plugin's method, such that an error while serving marks the plugin broken and
         raises ScoringUnavailable (answered as a page, not a 500)."""
-        def serve(function, *args):
+        def serve(function, *args):  # wrapped below, keeping the function's name
             if not record.ok:
                 raise ScoringUnavailable(record.code, method.name)
             try:
@@ -140,8 +147,10 @@ class Registry:
             except Exception as exc:
                 self._broken(record, f"phương pháp chấm «{method.name}» lỗi khi chấm: {exc!r}")
                 raise ScoringUnavailable(record.code, method.name) from exc
-        sql = None if method.sql is None else (lambda *args: serve(method.sql, *args))
-        return replace(method, propose=lambda *args: serve(method.propose, *args), sql=sql)
+        def guard(function):
+            return None if function is None else wraps(function)(
+                lambda *args: serve(function, *args))
+        return replace(method, propose=guard(method.propose), sql=guard(method.sql))
 
     def _scoring_methods(self, name: str) -> dict[str, ScoringMethod]:
         """The plugin's scoring methods, checked; refused when one is unsound or its name taken."""
