@@ -14,6 +14,7 @@ import pytest
 
 from app import create_app
 from tests.conftest import SHIPPED_PLUGINS, _config
+from tests.test_hooks_meta import HOOKS
 
 EXAMPLE = Path(__file__).parent / "example_plugin"
 API = "/api/v1"
@@ -96,3 +97,17 @@ def test_the_example_plugin_runs_from_setup_to_a_published_ranking(
     ranking = call("huyen2@vidu.vn", "GET", "/rankings/vidu-huyen-2024/2024")
     assert [(r["rank"], r["unit"], r["total"], r["max"]) for r in ranking["rows"]] == [
         (1, "981", 30, 30), (2, "982", 10, 30)]
+
+
+def test_the_guide_shows_the_example_s_files_as_they_are_and_names_every_hook():
+    guide = (EXAMPLE.parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for path in ("pyproject.toml", "chiso_vidu/__init__.py", "chiso_vidu/units.csv",
+                 "chiso_vidu/schemes/vidu-huyen-2024.toml"):
+        assert (EXAMPLE / path).read_text(encoding="utf-8").strip() in guide, path
+    readme = (EXAMPLE.parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| hook | answers |")[1].split("\n\n")[0]
+    for hook in HOOKS:
+        assert f"`{hook}(" in table, f"the README's hook table leaves out {hook}"
+        assert hook in guide, f"docs/plugins.md does not mention {hook}"
+    for name in ("FolderPlugin", "PluginInfo", "Calendar(", "fixed_day(", "ScoringMethod("):
+        assert name in guide
