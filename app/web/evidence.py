@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, redirect, request, send_file,
                    url_for)
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.catalogue.model import Row, Scheme
 from app.extensions import db

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
