@@ -8,8 +8,8 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
-from functools import wraps
 from dataclasses import dataclass, field, replace
+from functools import wraps
 from importlib.metadata import entry_points
 
 import pluggy
@@ -147,6 +147,7 @@ class Registry:
             except Exception as exc:
                 self._broken(record, f"phương pháp chấm «{method.name}» lỗi khi chấm: {exc!r}")
                 raise ScoringUnavailable(record.code, method.name) from exc
+
         def guard(function):
             return None if function is None else wraps(function)(
                 lambda *args: serve(function, *args))

@@ -2,7 +2,8 @@
 current province, or the answer is 404, before any permission check or view code runs.
 
 A new URL argument must be added here; tests/test_isolation.py fails until it is. The views
-fetch the same objects through the lookups below, which answer 404 by the same rule.
+fetch the same objects through app/services/lookups.py (re-exported here for the web views),
+which answers 404 by the same rule and is shared with the API.
 """
 from __future__ import annotations
 
@@ -79,5 +80,4 @@ def check_view_args() -> None:
             abort(404)
 
 
-# -- the lookups views use (shared with the API, in app/services/lookups.py) -----------------
 __all__ = ["check_view_args", "enabled_scheme", "scheme_and_period", "scheme_or_404"]
