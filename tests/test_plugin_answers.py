@@ -110,6 +110,16 @@ def test_a_wrong_unit_row_breaks_the_plugin_naming_file_and_line(installed_plugi
     assert "testprov-2024" not in registry.schemes and registry.plugin("dienbien").ok
 
 
+def test_provinces_setup_of_a_plugin_broken_at_start_up_says_why(
+        installed_plugin, database_url, tmp_path):  # noqa: F811
+    _folder_plugin(installed_plugin, UNITS + BAD_UNITS["unknown type"][0])
+    app = _app(database_url, tmp_path)
+    result = app.test_cli_runner().invoke(args=["provinces", "setup", "testprov"])
+    assert result.exit_code == 1
+    assert "Plugin «testprov» bị lỗi: testprov_data/units.csv, dòng 4: loại đơn vị «quan»" \
+        in result.output
+
+
 def test_provinces_setup_checks_the_units_again_and_stores_nothing(
         installed_plugin, database_url, tmp_path):  # noqa: F811
     data = _folder_plugin(installed_plugin)
