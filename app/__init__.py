@@ -46,7 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         _heal_read_only(db)
 
     from app.plugins import Registry
-    app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"))
+    # PLUGINS: the entry points to load (None: every installed one; the tests name theirs)
+    app.extensions["chiso"] = Registry().discover(app.config.get("EXTRA_PLUGINS"),
+                                                  app.config.get("PLUGINS"))
 
     app.before_request(_bind_province)  # first: every later hook runs in the province
     app.teardown_request(lambda _exc: tenancy.set_province(None))

@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 from app.hookspecs import hookimpl
+from app.unit_rows import UnitRow
 
 
 def read_units(*paths: Path) -> list[dict]:
@@ -12,8 +13,16 @@ def read_units(*paths: Path) -> list[dict]:
     rows: list[dict] = []
     for path in paths:
         with open(path, encoding="utf-8", newline="") as handle:
-            rows.extend(dict(row) for row in csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            # Each row remembers its file and line, for the messages of app.unit_rows.
+            rows.extend(UnitRow(row, _shown(path), reader.line_num) for row in reader)
     return rows
+
+
+def _shown(path) -> str:
+    """The file as a message names it: the plugin's folder and the file's name."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def scheme_files(folder: Path) -> list[Path]:

@@ -8,7 +8,8 @@ while the others go on working.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import wraps
 from importlib.metadata import entry_points
 
 import pluggy
@@ -19,9 +20,19 @@ from app.catalogue.loader import CatalogueError, load_scheme
 from app.catalogue.model import Scheme
 from app.scoring import core
 from app.scoring.methods import ScoringMethod, check
+from app.unit_rows import check_units
 
 ENTRY_POINT_GROUP = "chiso.plugins"
 log = logging.getLogger(__name__)
+
+
+class ScoringUnavailable(RuntimeError):
+    """A plugin's scoring method failed while serving: the plugin is marked broken and the
+    page says that the scheme's scoring is unavailable, instead of a 500."""
+
+    def __init__(self, plugin: str, method: str):
+        super().__init__(f"phương pháp chấm «{method}» của plugin «{plugin}» bị lỗi")
+        self.plugin, self.method = plugin, method
 
 
 @dataclass(frozen=True)
@@ -70,8 +81,14 @@ class Registry:
         self.scoring_methods.update(self._scoring_methods(core.NAME))
 
     # -- discovery -------------------------------------------------------------------------
-    def discover(self, extra: list | None = None) -> Registry:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    def discover(self, extra: list | None = None, names=None) -> Registry:
+        """Register the installed plugins (only the entry points ``names`` when given: the
+        core's tests name theirs, so that another installed plugin does not change them), then
+        the ``extra`` plugin objects."""
+        found = entry_points(group=ENTRY_POINT_GROUP)
+        if names is not None:
+            found = [ep for ep in found if ep.name in set(names)]
+        for ep in sorted(found, key=lambda e: e.name):
             try:
                 module = ep.load()
             except Exception as exc:  # an import error must not take the site down
@@ -87,9 +104,12 @@ class Registry:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
-            record.info = self._call_one(name, "chiso_plugin")
-            if not isinstance(record.info, PluginInfo):
-                raise TypeError("chiso_plugin phải trả về PluginInfo")
+            info = self._call_one(name, "chiso_plugin")
+            if not isinstance(info, PluginInfo):
+                # kept off the record: pages and `plugins list` read record.info's fields
+                raise TypeError("chiso_plugin phải trả về app.plugins.PluginInfo, không phải "
+                                f"{type(info).__name__}")
+            record.info = info
             if record.info.code in {r.code for r in self.records.values() if r.ok}:
                 raise ValueError(f"mã plugin «{record.info.code}» đã có plugin khác dùng")
             methods = self._scoring_methods(name)
@@ -100,6 +120,10 @@ class Registry:
             for scheme in schemes:
                 if scheme.code in self.schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
+            # Units are loaded by `provinces setup`; checked here too, so that a wrong file is
+            # reported when the plugin is installed, not half-way through a setup.
+            check_units(list(self._call_one(name, "chiso_units") or []), info.code,
+                        info.official_code)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
@@ -108,8 +132,26 @@ class Registry:
         for scheme in schemes:
             self.schemes[scheme.code] = scheme
         record.schemes = [s.code for s in schemes]
-        self.scoring_methods.update(methods)
+        self.scoring_methods.update({key: self._guarded(record, method)
+                                     for key, method in methods.items()})
         self.records[name] = record
+
+    def _guarded(self, record: PluginRecord, method: ScoringMethod) -> ScoringMethod:
+        """The plugin's method, such that an error while serving marks the plugin broken and
+        raises ScoringUnavailable (answered as a page, not a 500)."""
+        def serve(function, *args):  # wrapped below, keeping the function's name
+            if not record.ok:
+                raise ScoringUnavailable(record.code, method.name)
+            try:
+                return function(*args)
+            except Exception as exc:
+                self._broken(record, f"phương pháp chấm «{method.name}» lỗi khi chấm: {exc!r}")
+                raise ScoringUnavailable(record.code, method.name) from exc
+
+        def guard(function):
+            return None if function is None else wraps(function)(
+                lambda *args: serve(function, *args))
+        return replace(method, propose=guard(method.propose), sql=guard(method.sql))
 
     def _scoring_methods(self, name: str) -> dict[str, ScoringMethod]:
         """The plugin's scoring methods, checked; refused when one is unsound or its name taken."""

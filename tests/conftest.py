@@ -19,6 +19,15 @@ from app.extensions import db
 
 PG_URL = os.environ.get("CHISO_TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1) or None
 _counter = itertools.count()
+# The plugins the core's tests run with, named rather than read from the installed entry points,
+# so that installing a fourth province's plugin does not change what they see.
+SHIPPED_PLUGINS = ("dienbien", "thanhhoa", "yenbai")
+
+
+def shipped_registry(*more: str):
+    """The shipped plugins' registry, plus the installed test plugins named in ``more``."""
+    from app.plugins import Registry
+    return Registry().discover(names=SHIPPED_PLUGINS + more)
 
 
 def _config(url: str, tmp_path) -> dict:
@@ -28,6 +37,7 @@ def _config(url: str, tmp_path) -> dict:
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PLUGINS": SHIPPED_PLUGINS,
     }
 
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, AuditEvent, MonthlyReport, Participation, Period, Unit
 from app.scoring.targets import classify
 from app.web import communes as communes_web
-from tests.conftest import demo, login, province_id
+from tests.conftest import login, province_id
 
 SCHEME = "yenbai-xa-2022"
 BASE = f"/communes/{SCHEME}/2022"

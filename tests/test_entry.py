@@ -1,7 +1,6 @@
 """Unit data entry: row saves with totals, errors that keep data, conflicts, submission rules."""
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app import tenancy

@@ -6,12 +6,11 @@ from sqlalchemy import select
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, OfficeAssignment, Period, Unit
-from app.plugins import Registry
-from tests.conftest import province_id
+from tests.conftest import shipped_registry, province_id
 
 
 def test_hook_chiso_history():
-    history = Registry().discover().history("thanhhoa")
+    history = shipped_registry().history("thanhhoa")
     assert len(history) == 1
     item = history[0]
     assert (item["scheme"], item["period"], item["unit"], item["rank"]) == \
@@ -20,10 +19,10 @@ def test_hook_chiso_history():
 
 
 def test_hook_chiso_demo():
-    demo = Registry().discover().demo("thanhhoa")
+    demo = shipped_registry().demo("thanhhoa")
     first = demo["office_assignments"][0]
     assert first["unit"] == "394" and first["lead"] == "Văn phòng HĐND-UBND"
-    assert Registry().discover().demo("dienbien") == {}
+    assert shipped_registry().demo("dienbien") == {}
 
 
 def test_yen_dinh_2022_is_a_published_assessment_and_2023_is_open(app):

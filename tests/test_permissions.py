@@ -1,7 +1,6 @@
 """The role × action table decides every protected route, and the README prints the table."""
 import pathlib
 
-import pytest
 from sqlalchemy import select
 
 from app import tenancy

@@ -11,7 +11,7 @@ from app.calendar import Calendar, fixed_day
 from app.catalogue.loader import CatalogueError, load_scheme
 from app.plugins import PluginInfo, Registry
 from app.services.periods import PeriodError, open_period
-from tests.conftest import province_id
+from tests.conftest import shipped_registry, province_id
 
 PLUGINS = Path(__file__).parent.parent / "plugins"
 DIENBIEN_SO = PLUGINS / "dienbien" / "schemes" / "dienbien-so-2022.toml"
@@ -63,7 +63,7 @@ def duplicate_plugin(tmp_path) -> TwoFilesOneCode:
 
 
 def test_shipped_schemes_declare_family_version_and_years():
-    registry = Registry().discover()
+    registry = shipped_registry()
     thanhhoa = registry.schemes["thanhhoa-huyen-2022"]
     assert (thanhhoa.family, thanhhoa.version, thanhhoa.first_year) == ("thanhhoa-huyen", 1, 2022)
     assert [d["number"] for d in thanhhoa.decisions] == ["3853/QĐ-UBND", "4162/QĐ-UBND"]

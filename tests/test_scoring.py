@@ -13,14 +13,15 @@ from app.plugins import Registry
 from app.scoring import Entry, leaf_score, propose, totals
 from app.scoring.core import CORE
 from app.scoring.group import family, recompute
-from tests.test_plugins import TEST_PLUGIN, TEST_SCHEME, installed_plugin  # noqa: F401
+from tests.conftest import shipped_registry
+from tests.test_plugins import TEST_PLUGIN, TEST_PLUGINS, TEST_SCHEME, installed_plugin  # noqa: F401
 
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
 def schemes():
-    return Registry().discover().schemes
+    return shipped_registry(*TEST_PLUGINS).schemes
 
 
 def row(method, max_points, **extra):
@@ -163,7 +164,7 @@ def chiso_scoring_methods():
 def test_hook_chiso_scoring_methods(installed_plugin, tmp_path):  # noqa: F811
     folder = installed_plugin("testprov", METHOD_PLUGIN)
     (folder / "testprov-2024.toml").write_text(TEST_SCHEME, encoding="utf-8")
-    registry = Registry().discover()
+    registry = shipped_registry(*TEST_PLUGINS)
     assert registry.plugin("testprov").ok
     methods = registry.scoring_methods
     assert set(methods) == set(CORE) | {"half_ratio", "half_of_best"}
@@ -179,7 +180,7 @@ def test_hook_chiso_scoring_methods(installed_plugin, tmp_path):  # noqa: F811
 def test_a_plugin_group_method_gets_the_best_of_its_group(installed_plugin):  # noqa: F811
     folder = installed_plugin("testprov", METHOD_PLUGIN)
     (folder / "testprov-2024.toml").write_text(TEST_SCHEME, encoding="utf-8")
-    methods = Registry().discover().scoring_methods
+    methods = shipped_registry(*TEST_PLUGINS).scoring_methods
     scores = recompute(_scheme(row("half_of_best", 10)), {"A": _val(40), "B": _val(20)}, methods)
     assert (scores["A"].total, scores["B"].total) == (5, D("2.5"))  # 20 / 40 × 10 / 2
 
@@ -200,7 +201,7 @@ def chiso_scoring_methods():
     return [ScoringMethod("ratio", "Tỷ lệ khác", "percent", lambda row, entry, context: 0)]
 ''')
     (folder / "testprov-2024.toml").write_text(TEST_SCHEME, encoding="utf-8")
-    registry = Registry().discover()
+    registry = shipped_registry(*TEST_PLUGINS)
     record = registry.records["testprov"]
     assert not record.ok and "«ratio»" in record.error
     assert "testprov-2024" not in registry.schemes and registry.scoring_methods == CORE
@@ -215,7 +216,7 @@ from app.scoring.methods import ScoringMethod
 def chiso_scoring_methods():
     return [ScoringMethod("nolabel", "", "percent", lambda row, entry, context: 0)]
 ''')
-    registry = Registry().discover()
+    registry = shipped_registry(*TEST_PLUGINS)
     assert "thiếu nhãn" in registry.records["testprov"].error
 
 
@@ -235,7 +236,7 @@ def chiso_plugin():
 def chiso_scoring_methods():
     return [ScoringMethod("half_ratio", "Khác", "percent", lambda row, entry, context: 0)]
 ''')
-    registry = Registry().discover()
+    registry = shipped_registry(*TEST_PLUGINS)
     assert registry.plugin("testprov").ok
     assert "«half_ratio» đã có plugin khác" in registry.records["testprov_b"].error
     assert registry.scoring_methods["half_ratio"].propose.__name__ == "_half_ratio"
@@ -258,7 +259,7 @@ def test_a_plugin_catalogue_may_use_the_plugins_own_method(installed_plugin):  #
     folder = installed_plugin("testprov", METHOD_PLUGIN)
     (folder / "testprov-2024.toml").write_text(
         TEST_SCHEME.replace('method = "boolean"', 'method = "half_ratio"'), encoding="utf-8")
-    registry = Registry().discover()
+    registry = shipped_registry(*TEST_PLUGINS)
     assert registry.plugin("testprov").ok, registry.records["testprov"].error
     assert registry.schemes["testprov-2024"].by_code["1.1"].method == "half_ratio"
 
@@ -267,5 +268,5 @@ def test_a_catalogue_using_an_unknown_method_is_refused(installed_plugin):  # no
     folder = installed_plugin("testprov", METHOD_PLUGIN)
     (folder / "testprov-2024.toml").write_text(
         TEST_SCHEME.replace('method = "boolean"', 'method = "nua_ty_le"'), encoding="utf-8")
-    record = Registry().discover().records["testprov"]
+    record = shipped_registry(*TEST_PLUGINS).records["testprov"]
     assert not record.ok and "phương pháp chấm «nua_ty_le» không có" in record.error

@@ -1,4 +1,3 @@
-from tests.conftest import demo
 
 
 def test_login_page_and_home(client, as_user):

@@ -15,7 +15,6 @@ from app.services import assessments as svc
 from app.services import evidence as ev
 from app.storage import StorageError, content_disposition
 from app.tenancy import get_or_404
-from app.web.evidence import _may_read as may_read  # the web download's rule, shared
 
 
 @endpoint(PATH + "/evidence", "POST", summary="Gắn tài liệu kiểm chứng cho một chỉ tiêu",
@@ -85,7 +84,7 @@ def download(evidence_id):
     if evidence_id > MAX_ID:  # no such id; SQLite cannot even bind a number past 64 bits
         raise ApiError(404)
     evidence = get_or_404(Evidence, id=evidence_id)
-    if not may_read(evidence):
+    if not ev.may_read(current_user, evidence):
         raise ApiError(404)
     if evidence.kind == "link":
         return redirect(evidence.url)

@@ -11,8 +11,8 @@ from app.api.lookups import readable_context, registry, scheme_and_period
 from app.api.rankings import visible
 from app.api.spec import endpoint
 from app.services import dashboards
-from app.web.exports import (assessment_file, assessment_name, download, ranking_download,
-                             table_ranking)
+from app.services.export_files import (assessment_file, assessment_name, download,
+                                       ranking_download, table_ranking)
 
 PATH = "/exports/<scheme_code>/<period_code>"
 FILE = ("Tệp", "file")

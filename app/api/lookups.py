@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_login import current_user
 
-from app import periods as period_ids
 from app.api.errors import ApiError
 from app.catalogue.model import Scheme
 from app.models import Assessment, Period, Province, Unit
 from app.plugins import Registry
 from app.services import assessments as svc
-from app.tenancy import get_or_404
-from app.web.entry import unit_in_period
-from app.web.home import current_province
-from app.web.ownership import enabled_scheme
+from app.services import lookups as shared
+from app.services.lookups import current_province, unit_in_period
 
 
 def registry() -> Registry:
@@ -31,22 +28,16 @@ def province() -> Province:
 
 
 def scheme_or_404(code: str) -> Scheme:
-    """The web pages' rule (``enabled_scheme``) with the API's messages: a superadmin who named
-    no province is told so, not that the scheme does not exist."""
+    """The web pages' rule with the API's messages: a superadmin who named no province is told
+    so, not that the scheme does not exist."""
     province()
-    scheme = enabled_scheme(code)
-    if scheme is None:
-        raise ApiError(404, f"Không có bộ chỉ số «{code}» trong tỉnh của bạn.")
-    return scheme
+    return shared.scheme_or_404(code, ApiError(404, f"Không có bộ chỉ số «{code}» trong tỉnh "
+                                                    "của bạn."))
 
 
 def period_or_404(scheme: Scheme, code: str) -> Period:
-    try:
-        period_ids.parse(code)
-    except period_ids.PeriodError:
-        raise ApiError(404, f"Kỳ «{code}» không đúng định dạng (2022, 2022S1, 2022Q1, 202203).") \
-            from None
-    return get_or_404(Period, scheme_code=scheme.code, code=code)
+    return shared.period_or_404(scheme, code, ApiError(
+        404, f"Kỳ «{code}» không đúng định dạng (2022, 2022S1, 2022Q1, 202203)."))
 
 
 def scheme_and_period(scheme_code: str, period_code: str) -> tuple[Scheme, Period]:

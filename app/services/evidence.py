@@ -208,3 +208,18 @@ def discard_uncommitted_files() -> None:
         return
     for sha256 in written - named:
         store().path(sha256).unlink(missing_ok=True)
+
+
+def may_read(user, evidence: Evidence) -> bool:
+    """Whether ``user`` may open this file (the web download and the API's)."""
+    role = user.role
+    if role in ("superadmin", "province_admin", "appraiser"):
+        return True
+    if role != "unit_user" or user.unit is None:
+        return False
+    if evidence.unit_id == user.unit_id:
+        return True
+    # An agency writing the province's KPIs reads the evidence filed on the province's rows.
+    return evidence.unit.type == "tinh" and user.unit.type in ("so", "co_quan") and \
+        db.session.scalar(select(EvidenceLink.id).where(EvidenceLink.evidence_id == evidence.id)) \
+        is not None

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Province, ProvincePlugin, Unit
 from app.plugins import Registry
 from app.services.history import load_history
+from app.unit_rows import UnitRowError, check_units
 
 
 class SetupError(ValueError):
@@ -22,7 +23,15 @@ def setup_province(registry: Registry, code: str) -> tuple[Province, int]:
     Running it again changes nothing. Returns the province and the number of units added."""
     record = registry.plugin(code)
     if record is None:
+        broken = next((r for r in registry.records.values() if r.code == code and not r.ok), None)
+        if broken is not None:  # e.g. its units.csv was refused at start-up: say where
+            raise SetupError(f"Plugin «{code}» bị lỗi: {broken.error}")
         raise SetupError(f"Không có plugin «{code}» đang hoạt động.")
+    rows = registry.units(code)
+    try:  # checked again: the files may have changed since start-up
+        check_units(rows, code, record.info.official_code)
+    except UnitRowError as exc:
+        raise SetupError(str(exc)) from None
     with tenancy.unscoped():
         province = db.session.scalar(select(Province).where(Province.code == code))
         if province is None:
@@ -33,7 +42,7 @@ def setup_province(registry: Registry, code: str) -> tuple[Province, int]:
         if not any(p.plugin_code == code for p in province.plugins):
             province.plugins.append(ProvincePlugin(plugin_code=code, enabled=True))
     with tenancy.scoped(province.id):
-        added = load_units(province, registry.units(code))
+        added = load_units(province, rows)
         load_history(registry, code)
     db.session.commit()
     return province, added

@@ -7,13 +7,12 @@ from datetime import date
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
 
 from app import clock
 from app.catalogue.model import Scheme
-from app.extensions import db
-from app.models import Period, Unit
+from app.models import Unit
 from app.services import assessments as svc
+from app.services.lookups import unit_in_period
 from app.web.ownership import scheme_and_period
 
 
@@ -30,16 +29,6 @@ def assessment_context(scheme_code: str, period_code: str, unit_code: str, creat
     writer = writer_for(scheme, unit)
     assessment = svc.get_assessment(scheme, period, unit, create=create and writer is not False)
     return scheme, period, unit, assessment, writer
-
-
-def unit_in_period(code: str, period: Period) -> Unit | None:
-    """The unit with this code that existed during the period: codes are reused after mergers."""
-    ident = period.ident
-    return db.session.scalars(
-        select(Unit).where(Unit.code == code,
-                           (Unit.valid_from.is_(None)) | (Unit.valid_from <= ident.end),
-                           (Unit.valid_to.is_(None)) | (Unit.valid_to >= ident.start))
-        .order_by(Unit.valid_from.desc())).first()
 
 
 def writer_for(scheme: Scheme, unit: Unit):

@@ -17,8 +17,7 @@ from app.permissions import require
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
 from app.web import render
-from app.web.assessment_lookups import (  # noqa: F401 (unit_in_period: app.api.lookups uses it)
-    assessment_context, today, unit_in_period, visible_rows)
+from app.web.assessment_lookups import assessment_context, today, visible_rows
 from app.web.communes import entry_notices
 from app.web.entry_page import PAGE, leaf_codes, page_context, row_response
 from app.web.form_rows import keep_stored_details

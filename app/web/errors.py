@@ -12,6 +12,8 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import InternalServerError
 
+from app.plugins import ScoringUnavailable
+
 BUSY = ("Cơ sở dữ liệu đang bận hoặc gặp sự cố nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn "
         "nguyên vẹn; vui lòng thử lại sau ít phút.")
 FULL = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được. Dữ liệu đã lưu trước đó vẫn nguyên "
@@ -21,6 +23,10 @@ CUT_OFF = ("Tệp tải lên chưa trọn vẹn: kết nối bị ngắt trướ
 UNEXPECTED = ("Máy chủ gặp lỗi ngoài dự kiến khi xử lý yêu cầu này. Lỗi đã được ghi lại cho quản "
               "trị hệ thống. Dữ liệu đã lưu trước đó vẫn nguyên vẹn; vui lòng thử lại sau.")
 
+SCORING_UNAVAILABLE = ("Chấm điểm của bộ chỉ số này tạm không dùng được: phương pháp chấm "
+                       "«{method}» của plugin «{plugin}» bị lỗi. Quản trị hệ thống đã được báo "
+                       "(trang Plugin). Dữ liệu đã lưu vẫn nguyên vẹn.")
+
 
 def init_app(app) -> None:
     # First of all before-request hooks: CSRF would otherwise call a cut-off upload an
@@ -28,6 +34,7 @@ def init_app(app) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_cut_off_upload)
     app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(InternalServerError, _unexpected_error)
+    app.register_error_handler(ScoringUnavailable, _scoring_unavailable)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
     # reverse): a rollback on a connection the database dropped must not turn an answer that
     # was already decided (maybe "saved") into a raw 500.
@@ -61,6 +68,14 @@ def _database_error(error: SQLAlchemyError):
 def _unexpected_error(error: InternalServerError):
     rollback_quietly()
     return answer(500, "Máy chủ gặp lỗi", UNEXPECTED)
+
+
+def _scoring_unavailable(error: ScoringUnavailable):
+    # The registry has marked the plugin broken (superadmin's plugins page, `plugins list`).
+    rollback_quietly()
+    current_app.logger.error("Chấm điểm tạm ngừng: %s", error, exc_info=error.__cause__)
+    return answer(503, "Chấm điểm tạm không dùng được", SCORING_UNAVAILABLE.format(
+        method=error.method, plugin=error.plugin))
 
 
 def answer(status: int, title: str, text: str):

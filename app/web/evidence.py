@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, redirect, request, send_file,
                    url_for)
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
@@ -154,7 +153,7 @@ def remove(scheme_code, period_code, unit_code, code, link_id):
 def download(evidence_id):
     """The file, to those who may see the assessments it backs; another's is a 404."""
     evidence = get_or_404(Evidence, id=evidence_id)
-    if not _may_read(evidence):
+    if not ev.may_read(current_user, evidence):
         abort(404)
     if evidence.kind == "link":
         # The address was typed by a unit: say where it leads instead of sending the reader
@@ -191,17 +190,3 @@ def _file_response(evidence: Evidence):
     relative = store.path(evidence.sha256).relative_to(store.root).as_posix()
     response.headers["X-Accel-Redirect"] = "/_evidence/" + relative
     return response
-
-
-def _may_read(evidence: Evidence) -> bool:
-    role = current_user.role
-    if role in ("superadmin", "province_admin", "appraiser"):
-        return True
-    if role != "unit_user" or current_user.unit is None:
-        return False
-    if evidence.unit_id == current_user.unit_id:
-        return True
-    # An agency writing the province's KPIs reads the evidence filed on the province's rows.
-    return evidence.unit.type == "tinh" and current_user.unit.type in ("so", "co_quan") and \
-        db.session.scalar(select(EvidenceLink.id).where(EvidenceLink.evidence_id == evidence.id)) \
-        is not None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -10,18 +10,10 @@ from app import clock
 from app.extensions import db
 from app.models import Period, Province, Unit
 from app.models.unit import UNIT_TYPE_ORDER
+from app.services.lookups import current_province
 from app.web import registry, render
 
 bp = Blueprint("home", __name__)
-
-
-def current_province() -> Province | None:
-    province_id = getattr(g, "province_id", None)
-    if province_id is None:
-        return None
-    if getattr(g, "_province", None) is None or g._province.id != province_id:
-        g._province = db.session.get(Province, province_id)
-    return g._province
 
 
 def province_required():

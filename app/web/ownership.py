@@ -2,20 +2,18 @@
 current province, or the answer is 404, before any permission check or view code runs.
 
 A new URL argument must be added here; tests/test_isolation.py fails until it is. The views
-fetch the same objects through the lookups below, which answer 404 by the same rule.
+fetch the same objects through app/services/lookups.py (re-exported here for the web views),
+which answers 404 by the same rule and is shared with the API.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import periods as period_ids
-from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import Evidence, EvidenceLink, Period, Unit, User
-from app.tenancy import get_or_404
-from app.web.home import current_province
+from app.services.lookups import enabled_scheme, scheme_and_period, scheme_or_404
 
 
 def _by_id(model):
@@ -82,28 +80,4 @@ def check_view_args() -> None:
             abort(404)
 
 
-# -- the lookups views use -------------------------------------------------------------------
-def enabled_scheme(code: str) -> Scheme | None:
-    """The scheme of that code if a plugin the current province has enabled ships it, else None."""
-    scheme = current_app.extensions["chiso"].schemes.get(code)
-    province = current_province()
-    if scheme is None or province is None or not province.plugin_enabled(scheme.plugin):
-        return None
-    return scheme
-
-
-def scheme_or_404(code: str) -> Scheme:
-    scheme = enabled_scheme(code)
-    if scheme is None:
-        abort(404)
-    return scheme
-
-
-def scheme_and_period(scheme_code: str, period_code: str) -> tuple[Scheme, Period]:
-    """The scheme and period a URL names, or 404 (also for a period code of no known form)."""
-    scheme = scheme_or_404(scheme_code)
-    try:
-        period_ids.parse(period_code)
-    except period_ids.PeriodError:
-        abort(404)
-    return scheme, get_or_404(Period, scheme_code=scheme.code, code=period_code)
+__all__ = ["check_view_args", "enabled_scheme", "scheme_and_period", "scheme_or_404"]
