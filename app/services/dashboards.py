@@ -22,7 +22,7 @@ from app.scoring import HUNDRED, ZERO, Entry, Totals, met
 from app.scoring.targets import ADVANCED, BASIC, targets_for
 from app.services import communes
 from app.services import rankings as ranks
-from app.services.rankings import EARLY_ROLES, Group, Place, Ranking
+from app.services.rankings import Group, Place, Ranking
 
 SUBMITTED = ("submitted", "returned", "appraised", "published")
 APPRAISED = ("appraised", "published")
@@ -35,11 +35,6 @@ def percent(part, whole) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole) * HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def sees_early(user) -> bool:
-    """Whether the user sees results before they are published (rankings.may_see's rule)."""
-    return getattr(user, "role", None) in EARLY_ROLES
 
 
 # -- heat-map classes ----------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _scheme_and_year(scheme_code: str, period_code: str) -> tuple[Scheme, int]:
 
 
 def _own_unit() -> Unit | None:
-    return current_user.unit if current_user.role == "unit_user" else None
+    return current_user.unit if can(current_user, "units.own_only") else None
 
 
 def _district(code: str, year: int) -> Unit:
@@ -66,7 +66,7 @@ def _district(code: str, year: int) -> Unit:
     district = svc.find_district(code, year)
     if district is None:
         abort(404)
-    if current_user.role == "unit_user" and getattr(_own_unit(), "id", None) != district.id:
+    if can(current_user, "units.own_only") and getattr(_own_unit(), "id", None) != district.id:
         abort(404)
     return district
 
@@ -77,7 +77,7 @@ def _commune(scheme: Scheme, year: int, code: str) -> Unit:
     unit = svc.participant(scheme, year, code)
     if unit is None:
         abort(404)
-    if current_user.role == "unit_user":
+    if can(current_user, "units.own_only"):
         own = _own_unit()
         if own is None or own.id not in (unit.id, unit.parent_id):
             abort(404)
@@ -87,7 +87,7 @@ def _commune(scheme: Scheme, year: int, code: str) -> Unit:
 def _may_send(unit: Unit) -> bool:
     """The province admin, or the unit's own user, sends its monthly report."""
     own = _own_unit()
-    return current_user.role == "province_admin" or (own is not None and own.id == unit.id)
+    return can(current_user, "entry.any_unit") or (own is not None and own.id == unit.id)
 
 
 def _base(scheme: Scheme, year: int) -> dict:
@@ -101,7 +101,7 @@ def _base(scheme: Scheme, year: int) -> dict:
 def overview(scheme_code, period_code):
     """Per district: participants, classification, this month's reports; a province summary."""
     scheme, year = _scheme_and_year(scheme_code, period_code)
-    if current_user.role == "unit_user":  # a unit user has one page of their own here
+    if can(current_user, "units.own_only"):  # a unit user has one page of their own here
         own = _own_unit()
         if own is None:
             abort(404)
@@ -152,7 +152,7 @@ def participants(scheme_code, period_code):
 
 @bp.route(PREFIX + "/participants", methods=["POST"])
 @login_required
-@require("periods.manage")
+@require("communes.participants")
 def save_participants(scheme_code, period_code):
     """All or nothing: the ticked list becomes the year's participants, or nothing changes."""
     scheme, year = _scheme_and_year(scheme_code, period_code)
@@ -284,7 +284,7 @@ def entry_notices(periods, schemes: dict[str, Scheme]) -> list[Markup]:
         if scheme is None or not svc.is_commune_scheme(scheme) or period.ident.type != "year":
             continue
         year, base = period.ident.year, _base(scheme, period.ident.year)
-        if current_user.role == "province_admin" and not svc.participant_ids(scheme, year):
+        if can(current_user, "communes.participants") and not svc.participant_ids(scheme, year):
             notices.append(Markup(
                 "Chưa có xã, phường, thị trấn nào tham gia «{}» năm {}. "
                 '<a href="{}">Đánh dấu đơn vị tham gia</a>.').format(

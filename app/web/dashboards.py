@@ -11,7 +11,7 @@ from app import charts, clock
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
-from app.permissions import require
+from app.permissions import can, require
 from app.services import audit, communes
 from app.services import dashboards as svc
 from app.services import rankings as ranks
@@ -47,12 +47,12 @@ def chart_css():
 @require("results.view")
 def index():
     """Province roles go to the province's dashboard; a unit user chooses among its own."""
-    if current_user.role == "superadmin" and current_province() is None:
+    if can(current_user, "provinces.pick") and current_province() is None:
         return redirect(url_for("dashboards.compare"))
     province, redirect_ = province_required()
     if redirect_:
         return redirect_
-    if current_user.role != "unit_user":
+    if not can(current_user, "units.own_only"):
         return redirect(url_for("dashboards.province"))
     unit_ = current_user.unit
     schemes = {s.code: s for s in svc.dashboard_schemes(registry(), province)
@@ -71,7 +71,7 @@ def _unit(code: str, period: Period) -> Unit:
     units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
     if not units:
         abort(404)
-    if current_user.role == "unit_user" and getattr(current_user.unit, "code", None) != code:
+    if can(current_user, "units.own_only") and getattr(current_user.unit, "code", None) != code:
         abort(404)  # a unit sees its own dashboard only; another's is as if it did not exist
     assessed = set(db.session.scalars(select(Assessment.unit_id).where(
         Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
@@ -89,7 +89,7 @@ def unit(scheme_code, period_code, unit_code):
     unit_ = _unit(unit_code, period)
     view = svc.unit_dashboard(registry(), scheme, period, unit_, current_user)
     # A viewer waits for publication; the unit's own user sees its scores, not the others'.
-    shows_scores = view.sees_others or current_user.role == "unit_user"
+    shows_scores = view.sees_others or can(current_user, "units.own_only")
     return render("dashboards/unit.html", view=view, shows_scores=shows_scores,
                   radar=_radar(view) if shows_scores and view.indices else None,
                   history_chart=_history_chart(view), short=short)
@@ -138,19 +138,19 @@ def _float(value):
 @login_required
 @require("results.view")
 def province():
-    if current_user.role == "superadmin" and current_province() is None:
+    if can(current_user, "provinces.pick") and current_province() is None:
         return redirect(url_for("dashboards.compare"))
     province_, redirect_ = province_required()
     if redirect_:
         return redirect_
-    if current_user.role == "unit_user":
+    if can(current_user, "units.own_only"):
         return redirect(url_for("dashboards.index"))  # a unit sees its own dashboard
     context = _province_context(province_)
     return render("dashboards/province.html", block="dashboard", **context)
 
 
 def _province_context(province_: Province) -> dict:
-    early = svc.sees_early(current_user)
+    early = can(current_user, "results.early")
     schemes = svc.dashboard_schemes(registry(), province_)
     scheme = next((s for s in schemes if s.code == request.args.get("scheme")), None) \
         or svc.default_scheme(schemes, published_only=not early)

@@ -17,7 +17,7 @@ from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import OfficeAssignment, Period, Unit
 from app.models.assessment import STATE_LABELS
-from app.permissions import require
+from app.permissions import can, require
 from app.services import appraisal
 from app.services import assessments as svc
 from app.services.communes import is_commune_scheme, participants
@@ -60,12 +60,12 @@ def unit_in_period(code: str, period: Period) -> Unit | None:
 
 def _writer_for(scheme: Scheme, unit: Unit):
     """The unit whose rows the user writes (None: all rows); False when they may only read."""
-    if current_user.role == "province_admin":
+    if can(current_user, "entry.any_unit"):
         return None
-    if current_user.role == "unit_user" and current_user.unit is not None:
+    if can(current_user, "units.own_only") and current_user.unit is not None:
         if svc.assessed_unit(scheme, current_user.unit) == unit:
             return current_user.unit if current_user.unit.id != unit.id else None
-    if current_user.role in ("superadmin", "appraiser"):
+    if can(current_user, "assessment.read_any"):
         return False
     abort(404)  # another unit's assessment is not there for a unit user or a viewer
 
@@ -258,15 +258,15 @@ def index():
 
 def _units_for(scheme, period):
     """(assessed unit, writing agency) pairs the current user fills for a scheme."""
-    if current_user.role == "unit_user" and current_user.unit is not None:
+    if can(current_user, "units.own_only") and current_user.unit is not None:
         unit = svc.assessed_unit(scheme, current_user.unit)
         if unit is None:
             return []
         return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
-    if current_user.role == "province_admin" and is_commune_scheme(scheme):
+    if can(current_user, "entry.any_unit") and is_commune_scheme(scheme):
         # Only the communes marked as taking part that year, not all 173 of the province.
         return [(u, None) for u in participants(scheme, period.ident.year)]
-    if current_user.role == "province_admin":
+    if can(current_user, "entry.any_unit"):
         units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
                                                       Unit.valid_to.is_(None))
                                    .order_by(Unit.name)).all()

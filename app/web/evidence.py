@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.catalogue.model import Row, Scheme
 from app.extensions import db
 from app.models import Assessment, Evidence, EvidenceLink, Period, Unit
-from app.permissions import require
+from app.permissions import can, require
 from app.services import assessments as svc
 from app.services import evidence as ev
 from app.storage import StorageError, content_disposition, inline_allowed
@@ -193,10 +193,9 @@ def _file_response(evidence: Evidence):
 
 
 def _may_read(evidence: Evidence) -> bool:
-    role = current_user.role
-    if role in ("superadmin", "province_admin", "appraiser"):
+    if can(current_user, "assessment.read_any"):
         return True
-    if role != "unit_user" or current_user.unit is None:
+    if not can(current_user, "units.own_only") or current_user.unit is None:
         return False
     if evidence.unit_id == current_user.unit_id:
         return True
