@@ -269,7 +269,7 @@ def expected_units(scheme: Scheme, period: Period) -> set[int]:
     """The units that should report: the year's participants of a commune scheme, else every
     unit of the scheme's types that existed during the period's year."""
     year = period.ident.year
-    if communes.is_commune_scheme(scheme):
+    if scheme.is_commune_target_scheme:
         return communes.participant_ids(scheme, year)
     return set(db.session.scalars(select(Unit.id).where(Unit.type.in_(scheme.unit_types),
                                                         communes.valid_in(year))))
@@ -561,7 +561,7 @@ def _province_figures(registry: Registry, province: Province, period_code: str,
     points = [s for s in schemes if s.kind == "points"]
     tally, measure, used = _points_tally(registry, points, period_code), "points", points
     if tally.total() is None:
-        targets = [s for s in schemes if communes.is_commune_scheme(s)]
+        targets = [s for s in schemes if s.is_commune_target_scheme]
         tally, measure, used = _targets_tally(targets, year), "targets", targets
     total = tally.total()
     if total is None:

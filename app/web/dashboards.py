@@ -12,7 +12,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
 from app.permissions import can, require
-from app.services import audit, communes
+from app.services import audit
 from app.services import dashboards as svc
 from app.services import rankings as ranks
 from app.web import registry, render
@@ -171,7 +171,7 @@ def _province_context(province_: Province) -> dict:
     context["progress_states"] = progress_states(context["progress"])
     if scheme.kind == "points":
         context.update(_points_context(scheme, period, context["group"]))
-    elif communes.is_commune_scheme(scheme):
+    elif scheme.is_commune_target_scheme:
         context.update(_levels_context(scheme, period, early or context["published"]))
     elif scheme.kind == "monitor":
         context.update(_kpi_context(scheme, early))

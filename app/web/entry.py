@@ -20,7 +20,7 @@ from app.models.assessment import STATE_LABELS
 from app.permissions import can, require
 from app.services import appraisal
 from app.services import assessments as svc
-from app.services.communes import is_commune_scheme, participants
+from app.services.communes import participants
 from app.web import _number, registry, render
 from app.web.communes import entry_notices
 from app.web.home import enabled_schemes, province_required
@@ -263,7 +263,7 @@ def _units_for(scheme, period):
         if unit is None:
             return []
         return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
-    if can(current_user, "entry.any_unit") and is_commune_scheme(scheme):
+    if can(current_user, "entry.any_unit") and scheme.is_commune_target_scheme:
         # Only the communes marked as taking part that year, not all 173 of the province.
         return [(u, None) for u in participants(scheme, period.ident.year)]
     if can(current_user, "entry.any_unit"):
@@ -502,4 +502,4 @@ def calendar(scheme_code):
                           and reported < len(due.rows)})
         months.append((month, cells))
     return render("entry/calendar.html", scheme=scheme, year=year, months=months,
-                  unit=province_unit)
+                  unit=province_unit, calendar=registry().calendar(scheme))
