@@ -120,3 +120,10 @@ def test_publishing_and_early_results_are_actions_of_their_own():
     assert PERMISSIONS["results.early"][1] == {"superadmin", "province_admin", "appraiser"}
     readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert "`results.publish`" in readme and "`results.early`" in readme
+
+
+def test_the_demo_units_come_from_the_plugins(app):
+    """The core names no province's demo unit: each plugin's chiso_demo does."""
+    from app.services.demo import demo_units
+    assert demo_units(app.extensions["chiso"]) == {
+        "dienbien": "dienbien.so-tttt", "thanhhoa": "394", "yenbai": "yenbai.so-tttt"}
