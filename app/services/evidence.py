@@ -63,7 +63,7 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 \
             or any(ord(char) < 33 or ord(char) == 127 for char in url):
         raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
-                                    "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
+                                    "ví dụ https://chinhphu.vn/chuyen-doi-so."})
     return url
 
 
