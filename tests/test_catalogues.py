@@ -370,6 +370,18 @@ def test_the_loader_checks_the_commune_rules(tmp_path, old, new, message):
     assert str(refused.value).startswith(message)
 
 
+def test_a_content_published_before_the_commune_rules_still_reads(tmp_path):
+    """A publication keeps the file as it was: one from before [scheme.communes] still gives
+    its rows (its figures never move), where a file loaded today must declare the rules."""
+    from app.catalogue.loader import parse_scheme
+    old = COMMUNE_FILE.replace("[scheme.communes]\nmin_share = 40\nreport_day = 20\n"
+                               "district_report_day = 22\n", "")
+    published = parse_scheme(old.encode("utf-8"), "thu-nghiem.toml", "test", published=True)
+    assert [row.code for row in published.rows] == ["1"] and published.communes is None
+    with pytest.raises(CatalogueError):
+        parse_scheme(old.encode("utf-8"), "thu-nghiem.toml", "test")
+
+
 # ---- flask catalogue list / show --json --------------------------------------------------
 
 def test_cli_lists_the_five_schemes(app):

@@ -38,8 +38,10 @@ def load_scheme(path: str | Path, plugin: str,
 
 
 def parse_scheme(content: bytes, path: str | Path, plugin: str,
-                 methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
-    """A scheme from a file's content (a publication keeps the content it was published with)."""
+                 methods: Mapping[str, ScoringMethod] | None = None,
+                 published: bool = False) -> Scheme:
+    """A scheme from a file's content (a publication keeps the content it was published with;
+    ``published``: such a content, which may predate a key a file now needs)."""
     path = Path(path)
     try:
         data = tomllib.loads(content.decode("utf-8"))
@@ -68,7 +70,7 @@ def parse_scheme(content: bytes, path: str | Path, plugin: str,
         family=head["family"], first_year=first_year, last_year=last_year,
         sha256=hashlib.sha256(content).hexdigest(), content=content.decode("utf-8"),
     )
-    scheme.communes = _commune_rules(scheme, head.get("communes"), fail)
+    scheme.communes = _commune_rules(scheme, head.get("communes"), fail, required=not published)
     _link(scheme, fail)
     _check_points(scheme, fail)
     _check_targets(scheme, fail)
@@ -93,12 +95,15 @@ def _years(head: dict, fail) -> tuple[int, int | None]:
 COMMUNE_KEYS = {"min_share": 100, "report_day": 28, "district_report_day": 28}  # key: its maximum
 
 
-def _commune_rules(scheme: Scheme, table, fail) -> CommuneRules | None:
-    """``[scheme.communes]``: required by a target scheme over communes, refused elsewhere."""
+def _commune_rules(scheme: Scheme, table, fail, required: bool) -> CommuneRules | None:
+    """``[scheme.communes]``: required by a target scheme over communes, refused elsewhere.
+    A published content from before the table reads without it: its figures need no rules."""
     if not scheme.is_commune_target_scheme:
         if table is not None:
             fail(None, "[scheme.communes] chỉ dùng cho bộ mục tiêu của xã, phường, thị trấn "
                        "(kind = \"target\", unit_types chỉ gồm xa, phuong, thi_tran)")
+        return None
+    if table is None and not required:
         return None
     if not isinstance(table, dict):
         fail(None, "bộ mục tiêu của xã, phường, thị trấn cần bảng [scheme.communes] với "
