@@ -108,11 +108,12 @@ def _sqlite_pragmas(db) -> None:
 def _bind_province() -> None:
     """Every request runs in one province: the user's own, or the one a superadmin picked."""
     from app import tenancy
+    from app.permissions import can
     province_id = None
     _expire_session()
     if current_user.is_authenticated:
         province_id = current_user.province_id
-        if current_user.role == "superadmin":
+        if can(current_user, "provinces.pick"):
             province_id = session.get("province_id")
     g.province_id = province_id
     tenancy.set_province(province_id)

@@ -15,11 +15,6 @@ from app.extensions import db
 from app.models import Province
 
 DEMO_PASSWORD = "chiso-demo-2022"
-DEMO_UNITS = {  # the unit each province's demo unit user works for
-    "yenbai": "yenbai.so-tttt",
-    "dienbien": "dienbien.so-tttt",
-    "thanhhoa": "394",  # Huyện Yên Định, whose 2022 scores seed 004 publishes
-}
 DEMO_PERIOD = "2022"
 
 
@@ -196,9 +191,10 @@ def units_import_current(code, day_text):
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Demo data for the three provinces: units, one user per role, an open period per scheme."""
-    from app.services.demo import load_demo
-    for line in load_demo(registry(), DEMO_UNITS, DEMO_PERIOD, DEMO_PASSWORD):
+    """Demo data for every province whose plugin names a demo unit: units, one user per role,
+    an open period per scheme."""
+    from app.services.demo import demo_units, load_demo
+    for line in load_demo(registry(), demo_units(registry()), DEMO_PERIOD, DEMO_PASSWORD):
         click.echo(line)
     click.echo(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
 

@@ -57,7 +57,7 @@ def chiso_history() -> list[dict]:
 
 @hookspec
 def chiso_demo() -> dict:
-    """Demo extras for `flask demo`: e.g. {"office_assignments": [{unit, scheme, code, lead, coordinating}]}, shown so that every page has something real."""
+    """Demo extras for `flask demo`, shown so that every page has something real: ``demo_unit``, the code of the unit the province's demo unit user works for (a province without one is left out of the demo), and optionally ``office_assignments``: [{unit, scheme, code, lead, coordinating}]."""
 
 
 @hookspec

@@ -14,6 +14,7 @@ SA, PA, AP, UU, VW = "superadmin", "province_admin", "appraiser", "unit_user", "
 PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     # action: (what it means, roles allowed)
     "plugins.install": ("Xem plugin đã cài, tạo tỉnh", frozenset({SA})),
+    "provinces.pick": ("Chọn tỉnh để xem, ở chế độ chỉ đọc", frozenset({SA})),
     "province.view": ("Xem dữ liệu của tỉnh (đơn vị, kỳ, bộ chỉ số)", frozenset({SA, PA, AP, UU, VW})),
     "province.plugins": ("Bật / tắt plugin của tỉnh", frozenset({PA})),
     "units.manage": ("Thêm, sửa đơn vị", frozenset({PA})),
@@ -22,10 +23,18 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     "periods.manage": ("Mở, khóa kỳ báo cáo, đổi hạn nộp", frozenset({PA})),
     "entry.any_unit": ("Nhập số liệu cho mọi đơn vị của tỉnh", frozenset({PA})),
     "entry.own_unit": ("Nhập số liệu của đơn vị mình", frozenset({PA, UU})),
+    # A unit user's province is its own unit: another unit's assessment, dashboard or evidence
+    # is not there for it (404), where the province-wide roles read them.
+    "units.own_only": ("Chỉ thấy đơn vị của mình (hồ sơ nó điền, bảng điều khiển, minh chứng)",
+                       frozenset({UU})),
+    "assessment.read_any": ("Đọc hồ sơ đánh giá của mọi đơn vị trong tỉnh", frozenset({SA, PA, AP})),
+    "communes.participants": ("Chọn các xã, phường tham gia kế hoạch của năm", frozenset({PA})),
     "appraisal.do": ("Thẩm định hồ sơ đã nộp", frozenset({AP})),
     "appraisal.review": ("Xem hàng đợi thẩm định; mở lại một chỉ tiêu đã thẩm định",
                          frozenset({PA, AP})),
     "results.view": ("Xem kết quả đã công bố và bảng điều khiển", frozenset({SA, PA, AP, UU, VW})),
+    "results.early": ("Xem điểm, xếp hạng của kỳ trước khi công bố", frozenset({SA, PA, AP})),
+    "results.publish": ("Công bố, rút lại công bố kết quả của kỳ", frozenset({PA})),
     "results.compare": ("So sánh các tỉnh theo trụ cột chung", frozenset({SA})),
     "mail.outbox": ("Xem hộp thư đi của tỉnh (chờ gửi, đã gửi, lỗi)", frozenset({PA})),
 }

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from app import create_app
-from app.cli import DEMO_PASSWORD, DEMO_PERIOD, DEMO_UNITS
+from app.cli import DEMO_PASSWORD, DEMO_PERIOD
 from app.extensions import db
 
 FORMS = {  # demo unit user → (form path, a row to save with a value field)
@@ -27,12 +27,13 @@ FORMS = {  # demo unit user → (form path, a row to save with a value field)
 def _app(folder: Path):
     from flask_migrate import upgrade
 
-    from app.services.demo import load_demo
+    from app.services.demo import demo_units, load_demo
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(folder / "uploads")})
     with app.app_context():
         upgrade()
-        list(load_demo(app.extensions["chiso"], DEMO_UNITS, DEMO_PERIOD, DEMO_PASSWORD))
+        registry = app.extensions["chiso"]
+        list(load_demo(registry, demo_units(registry), DEMO_PERIOD, DEMO_PASSWORD))
         _open_yendinh_2023(app)
         db.session.remove()
     return app

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app import create_app, tenancy
-from app.cli import DEMO_PASSWORD, DEMO_PERIOD, DEMO_UNITS
+from app.cli import DEMO_PASSWORD, DEMO_PERIOD
 from app.extensions import db
 
 PG_URL = os.environ.get("CHISO_TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1) or None
@@ -44,12 +44,13 @@ def _config(url: str, tmp_path) -> dict:
 def _build(app) -> None:
     from flask_migrate import upgrade
 
-    from app.services.demo import load_demo
+    from app.services.demo import demo_units, load_demo
     with app.app_context():
         upgrade()
         # Users, units and open periods only: tests start from empty forms (demo values have
         # their own test).
-        list(load_demo(app.extensions["chiso"], DEMO_UNITS, DEMO_PERIOD, DEMO_PASSWORD,
+        registry = app.extensions["chiso"]
+        list(load_demo(registry, demo_units(registry), DEMO_PERIOD, DEMO_PASSWORD,
                        values=False))
         db.session.remove()
         db.engine.dispose()

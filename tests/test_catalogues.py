@@ -313,6 +313,75 @@ def test_the_loader_names_the_file_and_row(tmp_path, old, new, message):
     assert str(refused.value).startswith(message)
 
 
+COMMUNE_FILE = """
+[scheme]
+code = "thu-nghiem"
+family = "thu-nghiem"
+version = 1
+first_year = 2022
+title = "Mục tiêu thử nghiệm của xã"
+kind = "target"
+unit_types = ["xa", "phuong"]
+method = "target"
+
+[scheme.communes]
+min_share = 40
+report_day = 20
+district_report_day = 22
+
+[[row]]
+code = "1"
+title = "Mục tiêu thứ nhất"
+pillar = "ha_tang"
+level = "basic"
+targets = { xa = 50, phuong = 60 }
+"""
+
+
+def test_a_commune_target_scheme_carries_its_own_participation_and_report_days(tmp_path):
+    """The share of communes and the monthly report days are the province's (its file's), not
+    the core's: Yên Bái's 30% and 25/27 are read from yenbai-xa-2022.toml."""
+    loaded = load_scheme(write(tmp_path, COMMUNE_FILE), "test")
+    assert loaded.is_commune_target_scheme
+    assert (loaded.communes.min_share, loaded.communes.report_day,
+            loaded.communes.district_report_day) == (40, 20, 22)
+    yenbai = scheme("yenbai-xa-2022").communes
+    assert (yenbai.min_share, yenbai.report_day, yenbai.district_report_day) == (30, 25, 27)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("[scheme.communes]\nmin_share = 40\nreport_day = 20\ndistrict_report_day = 22\n", "",
+     "thu-nghiem.toml: bộ mục tiêu của xã, phường, thị trấn cần bảng [scheme.communes]"),
+    ("min_share = 40", "min_share = 40\nshare = 1",
+     "thu-nghiem.toml: [scheme.communes]: khóa không biết: share"),
+    ("min_share = 40", "min_share = 140",
+     "thu-nghiem.toml: [scheme.communes] min_share «140» phải là số nguyên từ 0 đến 100"),
+    ("report_day = 20", "report_day = 31",
+     "thu-nghiem.toml: [scheme.communes] report_day «31» phải là số nguyên từ 1 đến 28"),
+    ("district_report_day = 22", 'district_report_day = "27"',
+     "thu-nghiem.toml: [scheme.communes] district_report_day «27» phải là số nguyên từ 1 đến 28"),
+    ('unit_types = ["xa", "phuong"]', 'unit_types = ["xa", "huyen"]',
+     "thu-nghiem.toml: [scheme.communes] chỉ dùng cho bộ mục tiêu của xã, phường, thị trấn"),
+], ids=["missing", "unknown-key", "share", "day", "not-a-number", "not-communes"])
+def test_the_loader_checks_the_commune_rules(tmp_path, old, new, message):
+    assert old in COMMUNE_FILE
+    with pytest.raises(CatalogueError) as refused:
+        load_scheme(write(tmp_path, COMMUNE_FILE.replace(old, new, 1)), "test")
+    assert str(refused.value).startswith(message)
+
+
+def test_a_content_published_before_the_commune_rules_still_reads(tmp_path):
+    """A publication keeps the file as it was: one from before [scheme.communes] still gives
+    its rows (its figures never move), where a file loaded today must declare the rules."""
+    from app.catalogue.loader import parse_scheme
+    old = COMMUNE_FILE.replace("[scheme.communes]\nmin_share = 40\nreport_day = 20\n"
+                               "district_report_day = 22\n", "")
+    published = parse_scheme(old.encode("utf-8"), "thu-nghiem.toml", "test", published=True)
+    assert [row.code for row in published.rows] == ["1"] and published.communes is None
+    with pytest.raises(CatalogueError):
+        parse_scheme(old.encode("utf-8"), "thu-nghiem.toml", "test")
+
+
 # ---- flask catalogue list / show --json --------------------------------------------------
 
 def test_cli_lists_the_five_schemes(app):

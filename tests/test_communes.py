@@ -293,3 +293,22 @@ def test_monthly_reports_are_sent_only_within_the_schemes_year(app, admin, on_da
            "được trong năm 2022 (hôm nay là 10/01/2023)." in page
     assert reports(app) == {}
     assert "Trễ hạn, chưa gửi (hạn 25/12/2022)" in page  # December is the year's last report
+
+
+def test_the_share_and_report_days_are_the_schemes_own(app, admin, on_day, monkeypatch):
+    """A province whose plan asks 40% and reports by the 20th/22nd gets those, not Yên Bái's."""
+    from app.catalogue.model import CommuneRules
+    monkeypatch.setattr(scheme(app), "communes", CommuneRules(40, 20, 22))
+    city = district_commune_ids(app, CITY)  # 15 communes: 5 is 33%, under 40%
+    page = admin.post(f"{BASE}/participants", data={"unit": city[:5]},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "ít nhất 40% số xã" in page
+    assert "Dưới 40%" in page.split(f'id="share-{CITY}"')[1].split("</summary>")[0]
+    mark(admin, app, WARD, COMMUNE)
+    on_day(date(2022, 9, 21))
+    overview = admin.get(BASE).get_data(as_text=True)
+    assert "Báo cáo tháng 09/2022 (hạn ngày 20)" in overview
+    assert "Báo cáo tổng hợp của huyện (hạn ngày 22)" in overview
+    district = admin.get(f"{BASE}/district/{CITY}").get_data(as_text=True)
+    assert "Trễ hạn, chưa gửi (hạn 20/09/2022)" in row_of(district, COMMUNE)
+    assert "Chưa gửi (hạn 22/09/2022)" in district  # the district's own report

@@ -15,7 +15,9 @@ from app import charts, tenancy
 from app.extensions import db
 from app.models import Participation, Period, Province, Unit
 from app.scoring.targets import ADVANCED, BASIC, targets_for
-from app.services import dashboards as svc
+from app.services import dashboard_figures
+from app.services import province_comparison as comparison
+from app.services import province_dashboard as province_board
 from tests.test_rankings import departments, make, publish, scoped, scores_summing
 
 SO = "dienbien-so-2022"
@@ -138,9 +140,9 @@ def test_the_chart_stylesheet_is_pygal_css_for_our_class(client):
 
 
 def test_heat_classes_are_five_bands_of_twenty_points():
-    assert [svc.heat_class(D(v)) for v in ("0", "19.99", "20", "39.99", "40", "60", "79.99",
+    assert [dashboard_figures.heat_class(D(v)) for v in ("0", "19.99", "20", "39.99", "40", "60", "79.99",
                                            "80", "100")] == [1, 1, 2, 2, 3, 4, 4, 5, 5]
-    assert svc.heat_class(None) is None
+    assert dashboard_figures.heat_class(None) is None
 
 
 # -- the unit's dashboard ----------------------------------------------------------------------
@@ -240,7 +242,7 @@ def test_province_dashboard_charts_match_the_ranking_and_heat_map(app, as_user):
                 assert "heat-none" in cell["class"]
                 continue
             value = D(cell["text"].rstrip("%").replace(",", "."))
-            assert f"heat-{svc.heat_class(value)}" in cell["class"].split(), cell
+            assert f"heat-{dashboard_figures.heat_class(value)}" in cell["class"].split(), cell
     assert [row[-1]["text"] for row in heat] == [r[4] for r in ranking]
     assert 'class="heat-legend"' in page and "Từ 80% trở lên" in page
 
@@ -252,7 +254,7 @@ def test_submission_progress_counts_submitted_appraised_and_late(app, as_user):
     make(app, c, {}, state="draft")
     with app.app_context(), scoped(app):
         period = db.session.scalar(select(Period).where(Period.scheme_code == SO))
-        expected = len(svc.expected_units(registry(app).schemes[SO], period))
+        expected = len(province_board.expected_units(registry(app).schemes[SO], period))
         late = expected - 2 if date.today() > period.deadline else 0
     page = as_user("appraiser", "dienbien").get(
         f"/dashboards/province?scheme={SO}&period=2022").get_data(as_text=True)
@@ -416,7 +418,7 @@ def test_compare_puts_dien_bien_and_thanh_hoa_on_one_percent_scale(app, as_user)
             "dienbien": _expected_by_pillar(reg.schemes[SO], dien_bien, skip),
             "thanhhoa": _expected_by_pillar(reg.schemes["thanhhoa-huyen-2022"], yen_dinh_scores),
         }
-        data = svc.compare(reg, "2022")
+        data = comparison.compare(reg, "2022")
     provinces = {p["code"]: p for p in data["provinces"]}
     for code, sums in expected.items():
         figures = provinces[code]
@@ -449,7 +451,7 @@ def test_compare_puts_dien_bien_and_thanh_hoa_on_one_percent_scale(app, as_user)
 def test_compare_counts_targets_met_for_a_province_without_points(app, as_user):
     met, total = _participants(app, meeting=1, missing=1)
     with app.app_context():
-        data = svc.compare(registry(app), "2022")
+        data = comparison.compare(registry(app), "2022")
     yen_bai = next(p for p in data["provinces"] if p["code"] == "yenbai")
     assert yen_bai["measure"] == "targets" and "chỉ tiêu đạt" in yen_bai["measure_label"]
     assert yen_bai["total"]["achieved"] == met and yen_bai["total"]["max"] == total

@@ -22,7 +22,8 @@ def test_hook_chiso_demo():
     demo = shipped_registry().demo("thanhhoa")
     first = demo["office_assignments"][0]
     assert first["unit"] == "394" and first["lead"] == "Văn phòng HĐND-UBND"
-    assert shipped_registry().demo("dienbien") == {}
+    assert demo["demo_unit"] == "394"  # Yên Định's unit user is the demo's
+    assert shipped_registry().demo("dienbien") == {"demo_unit": "dienbien.so-tttt"}
 
 
 def test_yen_dinh_2022_is_a_published_assessment_and_2023_is_open(app):

@@ -96,3 +96,34 @@ def test_superadmin_is_read_only_in_a_province(app, client):
     assert client.get("/units").status_code == 200
     assert client.post("/units/new", data={"name": "X", "code": "x", "type": "so"}).status_code == 403
     assert client.post("/periods", data={"scheme": "dienbien-so-2022", "code": "2023"}).status_code == 403
+
+
+def test_no_role_is_tested_outside_the_table():
+    """Who may do what is decided by app/permissions.py alone: views, services and templates ask
+    it (``can``), they do not compare role names of their own."""
+    import re
+    app_dir = pathlib.Path(__file__).parent.parent / "app"
+    check = re.compile(r"current_user\.role\b|\buser\.role\s*(==|!=|in\b)|EARLY_ROLES|sees_early"
+                       r"|[\"']role[\"'], None\)")
+    found = [f"{path.relative_to(app_dir)}:{number}: {line.strip()}"
+             for path in sorted(app_dir.rglob("*")) if path.suffix in (".py", ".html")
+             and path.name != "permissions.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if check.search(line)]
+    assert found == []
+
+
+def test_publishing_and_early_results_are_actions_of_their_own():
+    """Publishing is not «Mở, khóa kỳ báo cáo»: the table names it, and seeing results before
+    publication, so the README shows who may."""
+    assert PERMISSIONS["results.publish"][1] == {"province_admin"}
+    assert PERMISSIONS["results.early"][1] == {"superadmin", "province_admin", "appraiser"}
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "`results.publish`" in readme and "`results.early`" in readme
+
+
+def test_the_demo_units_come_from_the_plugins(app):
+    """The core names no province's demo unit: each plugin's chiso_demo does."""
+    from app.services.demo import demo_units
+    assert demo_units(app.extensions["chiso"]) == {
+        "dienbien": "dienbien.so-tttt", "thanhhoa": "394", "yenbai": "yenbai.so-tttt"}

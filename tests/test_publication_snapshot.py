@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.catalogue.loader import load_scheme
 from app.extensions import db
 from app.models import Assessment, PublicationSnapshot, Unit
-from app.services import dashboards
+from app.services import province_comparison
 from tests.test_api import token
 from tests.test_public import turn_on
 from tests.test_rankings import departments, make, publish, scoped, scores_summing
@@ -75,7 +75,7 @@ def everything_published(app, client, headers, unit_code):
     files["public unit"] = without_csrf(app.test_client().get(
         f"/cong-khai/dienbien/{SO}/2022/{unit_code}").get_data(as_text=True))
     with app.app_context():
-        files["compare"] = dashboards.compare(app.extensions["chiso"], "2022")
+        files["compare"] = province_comparison.compare(app.extensions["chiso"], "2022")
     return files
 
 

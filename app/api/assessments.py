@@ -15,6 +15,7 @@ from app.api.spec import endpoint
 from app.catalogue.model import Row
 from app.extensions import db
 from app.models import Answer
+from app.permissions import can
 from app.services import appraisal
 from app.services import assessments as svc
 from app.services.rankings import unit_totals
@@ -206,7 +207,7 @@ def _apply(assessment, answer: Answer | None, code: str, values: dict) -> None:
     changes = svc.changes_of(answer, values)
     if not changes:
         return
-    reason = ("Quản trị tỉnh nhập thay đơn vị, qua API" if current_user.role == "province_admin"
+    reason = ("Quản trị tỉnh nhập thay đơn vị, qua API" if can(current_user, "entry.any_unit")
               else "Nhập qua API")
     svc.apply_changes(assessment, answer, code, changes, current_user, reason)
 

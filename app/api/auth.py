@@ -8,6 +8,7 @@ from app import tenancy
 from app.api.errors import ApiError
 from app.extensions import db
 from app.models import Province
+from app.permissions import can
 from app.services import tokens
 
 
@@ -22,7 +23,7 @@ def authenticate() -> None:
     # the audit trail and every shared helper see the token's user for this request only.
     g._login_user = user
     province_id = user.province_id
-    if user.role == "superadmin":
+    if can(user, "provinces.pick"):
         province_id = _picked_province()
     g.province_id = province_id
     tenancy.set_province(province_id)

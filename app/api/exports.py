@@ -10,7 +10,7 @@ from app.api.errors import ApiError
 from app.api.lookups import readable_context, registry, scheme_and_period
 from app.api.rankings import visible
 from app.api.spec import endpoint
-from app.services import dashboards
+from app.services import province_comparison
 from app.services.export_files import (assessment_file, assessment_name, download,
                                        ranking_download, table_ranking)
 
@@ -107,4 +107,4 @@ def compare():
     except period_ids.PeriodError:
         message = "Tham số period phải là một kỳ, ví dụ ?period=2022."
         raise ApiError(422, message, errors={"_": {"period": message}}) from None
-    return jsonify(dashboards.compare(registry(), code))
+    return jsonify(province_comparison.compare(registry(), code))

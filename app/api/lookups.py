@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.api.errors import ApiError
 from app.catalogue.model import Scheme
 from app.models import Assessment, Period, Province, Unit
+from app.permissions import can
 from app.plugins import Registry
 from app.services import assessments as svc
 from app.services import lookups as shared
@@ -63,10 +64,9 @@ class Access:
 def access(scheme: Scheme, unit: Unit) -> Access:
     """As on the web form: a unit user reaches only the assessment it fills (another unit's is
     not found), the province admin every unit's, the others read."""
-    role = current_user.role
-    if role == "province_admin":
+    if can(current_user, "entry.any_unit"):
         return Access(None, True)
-    if role == "unit_user":
+    if can(current_user, "units.own_only"):
         own = current_user.unit
         filled = svc.assessed_unit(scheme, own) if own is not None else None
         if filled is None or filled.id != unit.id:
@@ -88,6 +88,7 @@ def readable_context(scheme_code: str, period_code: str, unit_code: str):
     """``context`` of a route that returns the assessment: a viewer reads it once published."""
     found = context(scheme_code, period_code, unit_code)
     assessment = found[3]
-    if current_user.role == "viewer" and (assessment is None or assessment.state != "published"):
+    reads_any = can(current_user, "assessment.read_any") or can(current_user, "units.own_only")
+    if not reads_any and (assessment is None or assessment.state != "published"):
         raise ApiError(403, "Người xem chỉ xem được hồ sơ đã công bố kết quả.")
     return found

@@ -50,7 +50,7 @@ def ranking(scheme_code, period_code):
     return jsonify(answer)
 
 
-@endpoint(PATH + "/publish", "POST", summary="Công bố kết quả của kỳ", action="periods.manage",
+@endpoint(PATH + "/publish", "POST", summary="Công bố kết quả của kỳ", action="results.publish",
           description="Từ chối (409) khi còn hồ sơ đã nộp hoặc đang giải trình chưa thẩm định "
                       "xong, hoặc kết quả đã công bố. Sau khi công bố, điểm chỉ còn để xem.",
           responses={200: ("Đã công bố", "Publication"),

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from app.catalogue.model import INPUTS, KINDS, PILLARS, UNIT_TYPES, Row, Scheme
+from app.catalogue.model import INPUTS, KINDS, PILLARS, UNIT_TYPES, CommuneRules, Row, Scheme
 from app.periods import PERIOD_TYPES
 from app.scoring.core import CORE
 from app.scoring.methods import ScoringMethod
@@ -38,8 +38,10 @@ def load_scheme(path: str | Path, plugin: str,
 
 
 def parse_scheme(content: bytes, path: str | Path, plugin: str,
-                 methods: Mapping[str, ScoringMethod] | None = None) -> Scheme:
-    """A scheme from a file's content (a publication keeps the content it was published with)."""
+                 methods: Mapping[str, ScoringMethod] | None = None,
+                 published: bool = False) -> Scheme:
+    """A scheme from a file's content (a publication keeps the content it was published with;
+    ``published``: such a content, which may predate a key a file now needs)."""
     path = Path(path)
     try:
         data = tomllib.loads(content.decode("utf-8"))
@@ -68,6 +70,7 @@ def parse_scheme(content: bytes, path: str | Path, plugin: str,
         family=head["family"], first_year=first_year, last_year=last_year,
         sha256=hashlib.sha256(content).hexdigest(), content=content.decode("utf-8"),
     )
+    scheme.communes = _commune_rules(scheme, head.get("communes"), fail, required=not published)
     _link(scheme, fail)
     _check_points(scheme, fail)
     _check_targets(scheme, fail)
@@ -87,6 +90,33 @@ def _years(head: dict, fail) -> tuple[int, int | None]:
     if last is not None and last < first:
         fail(None, f"last_year {last} đứng trước first_year {first}")
     return first, last
+
+
+COMMUNE_KEYS = {"min_share": 100, "report_day": 28, "district_report_day": 28}  # key: its maximum
+
+
+def _commune_rules(scheme: Scheme, table, fail, required: bool) -> CommuneRules | None:
+    """``[scheme.communes]``: required by a target scheme over communes, refused elsewhere.
+    A published content from before the table reads without it: its figures need no rules."""
+    if not scheme.is_commune_target_scheme:
+        if table is not None:
+            fail(None, "[scheme.communes] chỉ dùng cho bộ mục tiêu của xã, phường, thị trấn "
+                       "(kind = \"target\", unit_types chỉ gồm xa, phuong, thi_tran)")
+        return None
+    if table is None and not required:
+        return None
+    if not isinstance(table, dict):
+        fail(None, "bộ mục tiêu của xã, phường, thị trấn cần bảng [scheme.communes] với "
+                   + ", ".join(COMMUNE_KEYS))
+    unknown = set(table) - set(COMMUNE_KEYS)
+    if unknown:
+        fail(None, f"[scheme.communes]: khóa không biết: {', '.join(sorted(unknown))}")
+    for key, top in COMMUNE_KEYS.items():
+        value = table.get(key)
+        low = 0 if key == "min_share" else 1  # a day of every month: 1..28
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= top:
+            fail(None, f"[scheme.communes] {key} «{value}» phải là số nguyên từ {low} đến {top}")
+    return CommuneRules(**{key: table[key] for key in COMMUNE_KEYS})
 
 
 def _check_source(source: dict, fail) -> None:

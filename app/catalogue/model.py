@@ -81,6 +81,19 @@ class Row:
         }
 
 
+COMMUNE_TYPES = ("xa", "phuong", "thi_tran")
+
+
+@dataclass(frozen=True)
+class CommuneRules:
+    """What a target scheme over communes asks, from its ``[scheme.communes]`` table: the least
+    share (percent) of each district's communes that take part in a year, and the day of the
+    month each commune's monthly report, then its district's consolidated one, are due."""
+    min_share: int
+    report_day: int
+    district_report_day: int
+
+
 @dataclass
 class Scheme:
     code: str
@@ -100,6 +113,7 @@ class Scheme:
     last_year: int | None = None
     sha256: str = ""  # of the file's content: a published period records it (drift check)
     content: str = field(default="", repr=False)  # the file as loaded (a snapshot keeps it)
+    communes: CommuneRules | None = None  # set exactly when ``is_commune_target_scheme``
 
     def __post_init__(self):
         self.by_code = {row.code: row for row in self.rows}
@@ -112,6 +126,13 @@ class Scheme:
         amended = [amended] if isinstance(amended, (str, dict)) else list(amended)
         return [dict(self.source)] + [a if isinstance(a, dict) else {"number": a}
                                       for a in amended]
+
+    @property
+    def is_commune_target_scheme(self) -> bool:
+        """A target scheme over communes, wards and towns: the communes taking part are chosen
+        each year and send monthly reports (app/services/communes.py)."""
+        return self.kind == "target" and bool(self.unit_types) \
+            and set(self.unit_types) <= set(COMMUNE_TYPES)
 
     @property
     def years_label(self) -> str:

@@ -1,4 +1,5 @@
-"""What is due in a month: the periods that end in it, and their rows (Yên Bái's KPI calendar)."""
+"""What is due in a month: the periods that end in it, and their rows (a scheme reported at
+several period types, e.g. Yên Bái's KPIs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

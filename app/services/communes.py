@@ -1,9 +1,10 @@
-"""Yên Bái's commune scheme: who takes part, how far each commune is, monthly snapshots.
+"""Target schemes over communes: who takes part, how far each commune is, monthly snapshots.
 
-The province admin marks the communes, wards and towns taking part in a year (the plan asks
-each district for at least 30% of its communes). Each of them reports values against the
-thresholds of its type; on the 25th of each month it sends a snapshot of those values, and on
-the 27th its district sends a consolidated snapshot of all its communes.
+The province admin marks the communes, wards and towns taking part in a year (the scheme's
+``[scheme.communes]`` sets the least share of each district's communes, e.g. Yên Bái's plan
+30%). Each of them reports values against the thresholds of its type; by the scheme's report
+day of each month it sends a snapshot of those values, and by the district report day its
+district sends a consolidated snapshot of all its communes.
 """
 from __future__ import annotations
 
@@ -25,20 +26,11 @@ from app.scoring.targets import Classification, classify
 from app.services import assessments as svc
 from app.services import audit
 
-COMMUNE_TYPES = ("xa", "phuong", "thi_tran")
-MIN_SHARE = 30  # percent of each district's communes the plan asks to take part
-COMMUNE_DUE_DAY = 25
-DISTRICT_DUE_DAY = 27
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class CommuneError(ValueError):
     """A request the rules refuse, in Vietnamese; nothing was stored."""
-
-
-def is_commune_scheme(scheme: Scheme) -> bool:
-    return scheme.kind == "target" and bool(scheme.unit_types) \
-        and set(scheme.unit_types) <= set(COMMUNE_TYPES)
 
 
 # -- units --------------------------------------------------------------------------------
@@ -91,6 +83,7 @@ class DistrictShare:
     district: Unit | None  # None: communes not under any district (should not happen)
     communes: list[Unit]
     chosen: set[int]
+    min_share: int  # percent, the scheme's [scheme.communes] min_share
 
     @property
     def total(self) -> int:
@@ -107,20 +100,21 @@ class DistrictShare:
 
     @property
     def below_minimum(self) -> bool:
-        return self.count * 100 < MIN_SHARE * self.total
+        return self.count * 100 < self.min_share * self.total
 
     @property
     def name(self) -> str:
         return self.district.name if self.district else "Không thuộc huyện nào"
 
 
-def shares(units: list[Unit], chosen: set[int]) -> list[DistrictShare]:
-    """Communes grouped by district (in code order), with the chosen ones counted."""
+def shares(scheme: Scheme, units: list[Unit], chosen: set[int]) -> list[DistrictShare]:
+    """Communes grouped by district (in code order), with the chosen ones counted against the
+    scheme's least share."""
     groups: dict[Unit | None, list[Unit]] = {}
     for unit in units:
         groups.setdefault(district_of(unit), []).append(unit)
     ordered = sorted(groups, key=lambda d: d.code if d is not None else "~")
-    return [DistrictShare(d, groups[d], chosen) for d in ordered]
+    return [DistrictShare(d, groups[d], chosen, scheme.communes.min_share) for d in ordered]
 
 
 def parse_choice(values: list[str], year: int, allowed: dict[int, Unit]) -> set[int]:
@@ -208,7 +202,8 @@ def commune_statuses(scheme: Scheme, period: Period | None, units: list[Unit],
             answered=sum(1 for r in rows if svc.is_answered(answers.get(r.code))),
             classification=classify(scheme, unit.type, numbers))
         if month is not None:
-            status.report = ReportState(month, COMMUNE_DUE_DAY, reports.get(unit.id), today)
+            status.report = ReportState(month, scheme.communes.report_day, reports.get(unit.id),
+                                        today)
         result.append(status)
     return result
 
@@ -315,6 +310,12 @@ def _reports(scheme: Scheme, month: PeriodId, units: list[Unit]) -> dict[int, Mo
     return {r.unit_id: r for r in found}
 
 
+def due_day(scheme: Scheme, unit: Unit) -> int:
+    """The day of the month the unit's report is due: a district consolidates after its communes."""
+    rules = scheme.communes
+    return rules.district_report_day if unit.type == "huyen" else rules.report_day
+
+
 def report_state(scheme: Scheme, unit: Unit, month: PeriodId, today: date) -> ReportState:
     return report_states(scheme, [unit], month, today)[unit.id]
 
@@ -323,8 +324,7 @@ def report_states(scheme: Scheme, units: list[Unit], month: PeriodId,
                   today: date) -> dict[int, ReportState]:
     """unit id → its report for the month, the reports of all the units read in one query."""
     found = _reports(scheme, month, units)
-    return {unit.id: ReportState(month, DISTRICT_DUE_DAY if unit.type == "huyen"
-                                 else COMMUNE_DUE_DAY, found.get(unit.id), today)
+    return {unit.id: ReportState(month, due_day(scheme, unit), found.get(unit.id), today)
             for unit in units}
 
 

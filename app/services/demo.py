@@ -20,6 +20,15 @@ def demo_email(role: str, province: str | None) -> str:
     return f"{role}.{province}@demo.chiso.vn" if province else f"{role}@demo.chiso.vn"
 
 
+def demo_units(registry: Registry) -> dict[str, str]:
+    """Province code → the unit its demo unit user works for, as each working plugin's
+    ``chiso_demo`` names it (``demo_unit``), in the order the plugins were loaded."""
+    answers = {record.code: registry.demo(record.code)
+               for record in registry.records.values() if record.ok}
+    return {code: answer["demo_unit"] for code, answer in answers.items()
+            if answer.get("demo_unit")}
+
+
 def load_demo(registry: Registry, demo_units: dict[str, str], period: str, password: str,
               values: bool = True):
     """Yield one line per thing done; safe to run again (nothing is duplicated)."""

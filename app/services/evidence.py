@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app import clock
 from app.extensions import db
+from app.permissions import can
 from app.models import Assessment, Evidence, EvidenceLink
 from app.models.assessment import EDITABLE_STATES
 from app.services import audit
@@ -63,7 +64,7 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 \
             or any(ord(char) < 33 or ord(char) == 127 for char in url):
         raise EvidenceError({"url": "Đường dẫn phải bắt đầu bằng http:// hoặc https://, "
-                                    "ví dụ https://sotttt.dienbien.gov.vn/chuyen-doi-so."})
+                                    "ví dụ https://chinhphu.vn/chuyen-doi-so."})
     return url
 
 
@@ -212,10 +213,9 @@ def discard_uncommitted_files() -> None:
 
 def may_read(user, evidence: Evidence) -> bool:
     """Whether ``user`` may open this file (the web download and the API's)."""
-    role = user.role
-    if role in ("superadmin", "province_admin", "appraiser"):
+    if can(user, "assessment.read_any"):
         return True
-    if role != "unit_user" or user.unit is None:
+    if not can(user, "units.own_only") or user.unit is None:
         return False
     if evidence.unit_id == user.unit_id:
         return True

@@ -7,8 +7,8 @@ from datetime import date
 from app.catalogue.model import Scheme
 from app.models import Period
 from app.services import audit
-from app.services.dashboards import expected_units
 from app.services.notifications import notify, unit_users
+from app.services.province_dashboard import expected_units
 
 KIND = "period"
 

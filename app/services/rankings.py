@@ -23,6 +23,7 @@ from app import scoring
 from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Publication, PublicationSnapshot, Unit
+from app.permissions import can
 from app.plugins import Registry
 from app.services import period_totals, snapshots
 from app.services.communes import valid_in
@@ -31,8 +32,6 @@ from app.scoring.group import FAMILY_LABELS, FAMILY_ORDER, family, recompute
 from app.scoring.ranking import rank
 
 
-# Who sees a ranking before it is published; unit users and viewers wait for publication.
-EARLY_ROLES = ("superadmin", "province_admin", "appraiser")
 RANKED_STATES = ("appraised", "published")  # finished work: only these are ranked
 NOT_RANKED_LABELS = {
     "none": "chưa có hồ sơ",
@@ -43,7 +42,8 @@ NOT_RANKED_LABELS = {
 
 
 def may_see(user, ranking_: Ranking) -> bool:
-    return ranking_.published or getattr(user, "role", None) in EARLY_ROLES
+    """Published, or a role the permission table lets see results early (``results.early``)."""
+    return ranking_.published or can(user, "results.early")
 
 
 @dataclass

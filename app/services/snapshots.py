@@ -116,7 +116,8 @@ def scheme(snapshot: PublicationSnapshot, plugin: str, methods) -> Scheme:
 @lru_cache(maxsize=64)
 def _parse(content: str, code: str, plugin: str, methods: tuple) -> Scheme:
     # keyed by the content itself: the same text always gives the same scheme
-    return parse_scheme(content.encode("utf-8"), f"{code}.toml", plugin, dict(methods))
+    return parse_scheme(content.encode("utf-8"), f"{code}.toml", plugin, dict(methods),
+                        published=True)
 
 
 def summary(snapshot: PublicationSnapshot, publication: Publication) -> dict:

@@ -76,7 +76,7 @@ def init_app(app) -> None:
     def _no_province(error):
         """A superadmin (the one role without a province) reaching a province's row before
         picking one: that row is not there for them yet. Anyone else reaching it is a bug."""
-        if getattr(current_user, "role", None) != "superadmin":
+        if not permissions.can(current_user, "provinces.pick"):
             raise error
         text = "Hãy chọn tỉnh trước (trang Tỉnh) rồi mở lại trang này."
         if request.path.startswith("/api/"):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app import tenancy
 from app.extensions import db
 from app.models import Province, ProvincePlugin, Unit, User
-from app.permissions import require
+from app.permissions import can, require
 from app.services import snapshots
 from app.services.provinces import SetupError, setup_province
 from app.web import registry, render
@@ -35,7 +35,7 @@ def plugins():
 @login_required
 def provinces():
     from flask_login import current_user
-    if current_user.role != "superadmin":
+    if not can(current_user, "plugins.install"):
         return redirect(url_for("home.index"))
     form = ProvinceForm()
     form.plugin.choices = [(r.code, f"{r.info.province} ({r.code})")

@@ -66,7 +66,7 @@ def _load(scheme_code, period_code, unit_code):
 
 def _scope(scheme):
     """The main indices the current user appraises; None: all (and for the province admin)."""
-    return ap.scope_of(current_user, scheme.code) if current_user.role == "appraiser" else None
+    return ap.scope_of(current_user, scheme.code) if can(current_user, "appraisal.do") else None
 
 
 def _base(scheme, period, unit) -> dict:
@@ -144,7 +144,7 @@ def assessment(scheme_code, period_code, unit_code):
     next_todo = next((r for r in mine if row_statuses[r.code] not in appraisal_status.DONE),
                      mine[0] if mine else None)
     bulk = (appraisal_agree.remaining(scheme, found, rows, scope)
-            if current_user.role == "appraiser" else [])
+            if can(current_user, "appraisal.do") else [])
     return render("appraisal/assessment.html", scheme=scheme, period=period, unit=unit,
                   assessment=found, rows=rows, statuses=row_statuses, scope=scope, bulk=bulk,
                   answers=svc.answers_by_code(found), tally=appraisal_status.tally(row_statuses),
@@ -173,7 +173,7 @@ def return_to_unit(scheme_code, period_code, unit_code):
 def agree_remaining(scheme_code, period_code, unit_code):
     """"Đồng ý các chỉ tiêu còn lại": the self-score of every row shown as still waiting."""
     scheme, period, unit, found = _load(scheme_code, period_code, unit_code)
-    if current_user.role != "appraiser":
+    if not can(current_user, "appraisal.do"):
         abort(403)
     rows = svc.visible_rows(scheme, period)
     try:
@@ -213,7 +213,7 @@ def _page(scheme, period, unit, found, rows, row, errors=None, typed=None, saved
     previous = previous_answers(registry(), scheme, period, unit)
     row_statuses = appraisal_status.statuses(found, rows)
     allowed = ap.in_scope(scope, scheme, row.code)
-    appraiser = current_user.role == "appraiser"
+    appraiser = can(current_user, "appraisal.do")
     asked = ap.all_questions(found)
     return {
         "scheme": scheme, "period": period, "unit": unit, "assessment": found, "row": row,

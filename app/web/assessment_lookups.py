@@ -11,6 +11,7 @@ from flask_login import current_user
 from app import clock
 from app.catalogue.model import Scheme
 from app.models import Unit
+from app.permissions import can
 from app.services import assessments as svc
 from app.services.lookups import unit_in_period
 from app.web.ownership import scheme_and_period
@@ -33,12 +34,12 @@ def assessment_context(scheme_code: str, period_code: str, unit_code: str, creat
 
 def writer_for(scheme: Scheme, unit: Unit):
     """The unit whose rows the user writes (None: all rows); False when they may only read."""
-    if current_user.role == "province_admin":
+    if can(current_user, "entry.any_unit"):
         return None
-    if current_user.role == "unit_user" and current_user.unit is not None:
+    if can(current_user, "units.own_only") and current_user.unit is not None:
         if svc.assessed_unit(scheme, current_user.unit) == unit:
             return current_user.unit if current_user.unit.id != unit.id else None
-    if current_user.role in ("superadmin", "appraiser"):
+    if can(current_user, "assessment.read_any"):
         return False
     abort(404)  # another unit's assessment is not there for a unit user or a viewer
 

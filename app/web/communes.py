@@ -1,4 +1,4 @@
-"""Yên Bái's commune scheme: participants, district and province progress, monthly reports."""
+"""Target schemes over communes: participants, district and province progress, monthly reports."""
 from __future__ import annotations
 
 import unicodedata
@@ -38,7 +38,7 @@ def _sent_at() -> datetime:
 @bp.app_template_global()
 def commune_scheme(scheme_code: str) -> bool:
     scheme = registry().schemes.get(scheme_code)
-    return scheme is not None and svc.is_commune_scheme(scheme)
+    return scheme is not None and scheme.is_commune_target_scheme
 
 
 # -- what the URL names, checked against the user ---------------------------------------------
@@ -46,7 +46,7 @@ def _scheme_and_year(scheme_code: str, period_code: str) -> tuple[Scheme, int]:
     province, _ = province_required()
     scheme = registry().schemes.get(scheme_code)
     if province is None or scheme is None or not province.plugin_enabled(scheme.plugin) \
-            or not svc.is_commune_scheme(scheme):
+            or not scheme.is_commune_target_scheme:
         abort(404)
     try:
         ident = period_ids.parse(period_code)
@@ -58,7 +58,7 @@ def _scheme_and_year(scheme_code: str, period_code: str) -> tuple[Scheme, int]:
 
 
 def _own_unit() -> Unit | None:
-    return current_user.unit if current_user.role == "unit_user" else None
+    return current_user.unit if can(current_user, "units.own_only") else None
 
 
 def _district(code: str, year: int) -> Unit:
@@ -66,7 +66,7 @@ def _district(code: str, year: int) -> Unit:
     district = svc.find_district(code, year)
     if district is None:
         abort(404)
-    if current_user.role == "unit_user" and getattr(_own_unit(), "id", None) != district.id:
+    if can(current_user, "units.own_only") and getattr(_own_unit(), "id", None) != district.id:
         abort(404)
     return district
 
@@ -77,7 +77,7 @@ def _commune(scheme: Scheme, year: int, code: str) -> Unit:
     unit = svc.participant(scheme, year, code)
     if unit is None:
         abort(404)
-    if current_user.role == "unit_user":
+    if can(current_user, "units.own_only"):
         own = _own_unit()
         if own is None or own.id not in (unit.id, unit.parent_id):
             abort(404)
@@ -87,7 +87,7 @@ def _commune(scheme: Scheme, year: int, code: str) -> Unit:
 def _may_send(unit: Unit) -> bool:
     """The province admin, or the unit's own user, sends its monthly report."""
     own = _own_unit()
-    return current_user.role == "province_admin" or (own is not None and own.id == unit.id)
+    return can(current_user, "entry.any_unit") or (own is not None and own.id == unit.id)
 
 
 def _base(scheme: Scheme, year: int) -> dict:
@@ -101,7 +101,7 @@ def _base(scheme: Scheme, year: int) -> dict:
 def overview(scheme_code, period_code):
     """Per district: participants, classification, this month's reports; a province summary."""
     scheme, year = _scheme_and_year(scheme_code, period_code)
-    if current_user.role == "unit_user":  # a unit user has one page of their own here
+    if can(current_user, "units.own_only"):  # a unit user has one page of their own here
         own = _own_unit()
         if own is None:
             abort(404)
@@ -113,7 +113,7 @@ def overview(scheme_code, period_code):
     units = svc.participants(scheme, year)
     statuses = svc.commune_statuses(scheme, svc.year_period(scheme, year), units, month, now)
     by_unit = {s.unit.id: s for s in statuses}
-    groups = svc.shares(svc.communes(scheme, year), set(by_unit))
+    groups = svc.shares(scheme, svc.communes(scheme, year), set(by_unit))
     reports = svc.report_states(scheme, [g.district for g in groups if g.district], month, now)
     rows = []  # per district: participation share, tally of its communes, its own report
     for g in groups:
@@ -121,7 +121,7 @@ def overview(scheme_code, period_code):
         rows.append((g, tally, reports.get(g.district.id) if g.district else None))
     return render("communes/overview.html", scheme=scheme, year=year, month=month,
                   province=svc.Tally(statuses), rows=rows, base=_base(scheme, year),
-                  min_share=svc.MIN_SHARE)
+                  min_share=scheme.communes.min_share)
 
 
 # -- participation --------------------------------------------------------------------------
@@ -135,11 +135,11 @@ def _participants_page(scheme, year, chosen, status=200, error=None):
     units = svc.communes(scheme, year)
     query = (request.values.get("q") or "").strip()
     shown = {u.id for u in units if not query or _fold(query) in _fold(u.name) or query == u.code}
-    groups = svc.shares(units, chosen)
+    groups = svc.shares(scheme, units, chosen)
     return render("communes/participants.html", scheme=scheme, year=year, groups=groups,
                   chosen=chosen, shown=shown, query=query, error=error, total=len(units),
-                  base=_base(scheme, year), min_share=svc.MIN_SHARE,
-                  may_edit=can(current_user, "periods.manage")), status
+                  base=_base(scheme, year), min_share=scheme.communes.min_share,
+                  may_edit=can(current_user, "communes.participants")), status
 
 
 @bp.route(PREFIX + "/participants")
@@ -152,7 +152,7 @@ def participants(scheme_code, period_code):
 
 @bp.route(PREFIX + "/participants", methods=["POST"])
 @login_required
-@require("periods.manage")
+@require("communes.participants")
 def save_participants(scheme_code, period_code):
     """All or nothing: the ticked list becomes the year's participants, or nothing changes."""
     scheme, year = _scheme_and_year(scheme_code, period_code)
@@ -165,9 +165,9 @@ def save_participants(scheme_code, period_code):
     change = svc.set_participants(scheme, year, chosen, units, current_user)
     flash(f"Đã lưu danh sách tham gia năm {year}: {len(chosen)} đơn vị "
           f"(thêm {len(change.added)}, bỏ {len(change.removed)}).", "success")
-    short = [g for g in svc.shares(list(units.values()), chosen) if g.below_minimum]
+    short = [g for g in svc.shares(scheme, list(units.values()), chosen) if g.below_minimum]
     if short:
-        flash(f"Chưa đủ {svc.MIN_SHARE}% số xã của huyện: " + "; ".join(
+        flash(f"Chưa đủ {scheme.communes.min_share}% số xã của huyện: " + "; ".join(
             f"{g.name} ({g.count}/{g.total})" for g in short) + ".", "error")
     return redirect(url_for("communes.participants", **_base(scheme, year)))
 
@@ -181,8 +181,8 @@ def participant_counts(scheme_code, period_code):
     units = svc.communes(scheme, year)
     ids = {u.id for u in units}
     chosen = {int(v) for v in request.form.getlist("unit") if v.isdigit() and int(v) in ids}
-    return render_template("communes/_counts.html", groups=svc.shares(units, chosen),
-                           chosen=chosen, total=len(units), min_share=svc.MIN_SHARE)
+    return render_template("communes/_counts.html", groups=svc.shares(scheme, units, chosen),
+                           chosen=chosen, total=len(units), min_share=scheme.communes.min_share)
 
 
 # -- a district -------------------------------------------------------------------------------
@@ -281,10 +281,10 @@ def entry_notices(periods, schemes: dict[str, Scheme]) -> list[Markup]:
     own = _own_unit()
     for period in periods:
         scheme = schemes.get(period.scheme_code)
-        if scheme is None or not svc.is_commune_scheme(scheme) or period.ident.type != "year":
+        if scheme is None or not scheme.is_commune_target_scheme or period.ident.type != "year":
             continue
         year, base = period.ident.year, _base(scheme, period.ident.year)
-        if current_user.role == "province_admin" and not svc.participant_ids(scheme, year):
+        if can(current_user, "communes.participants") and not svc.participant_ids(scheme, year):
             notices.append(Markup(
                 "Chưa có xã, phường, thị trấn nào tham gia «{}» năm {}. "
                 '<a href="{}">Đánh dấu đơn vị tham gia</a>.').format(
@@ -294,11 +294,11 @@ def entry_notices(periods, schemes: dict[str, Scheme]) -> list[Markup]:
                 '<a href="{}">Tiến độ các xã tham gia chuyển đổi số của {} năm {}</a>: '
                 "báo cáo tổng hợp hằng tháng hạn ngày {}.").format(
                 url_for("communes.district", unit_code=own.code, **base), own.name, year,
-                svc.DISTRICT_DUE_DAY))
+                scheme.communes.district_report_day))
         elif own is not None and own.id in svc.participant_ids(scheme, year):
             notices.append(Markup(
                 '<a href="{}">Kết quả và báo cáo tháng của {} năm {}</a>: '
                 "hạn gửi ngày {} hằng tháng.").format(
                 url_for("communes.commune", unit_code=own.code, **base), own.name, year,
-                svc.COMMUNE_DUE_DAY))
+                scheme.communes.report_day))
     return notices

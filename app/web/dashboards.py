@@ -1,6 +1,7 @@
 """Dashboards: a unit's, the province's (filters by scheme, period and group of units), and the
 superadmin's comparison of provinces. Charts are inline SVG (app.charts), each with a table of
-the same numbers; the numbers come from app.services.dashboards."""
+the same numbers; the numbers come from app.services (unit_dashboard, province_dashboard,
+province_comparison, dashboard_choices, dashboard_figures)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
@@ -11,10 +12,14 @@ from app import charts, clock
 from app import tenancy
 from app.extensions import db
 from app.models import Assessment, Period, Province, Unit
-from app.permissions import require
-from app.services import audit, communes
-from app.services import dashboards as svc
+from app.permissions import can, require
+from app.services import audit
+from app.services import dashboard_choices as choices
+from app.services import dashboard_figures as figures
+from app.services import province_comparison as comparison
+from app.services import province_dashboard as province_board
 from app.services import rankings as ranks
+from app.services import unit_dashboard as unit_board
 from app.web import registry, render
 from app.web.home import current_province, province_required
 from app.web.ownership import scheme_and_period
@@ -47,15 +52,15 @@ def chart_css():
 @require("results.view")
 def index():
     """Province roles go to the province's dashboard; a unit user chooses among its own."""
-    if current_user.role == "superadmin" and current_province() is None:
+    if can(current_user, "provinces.pick") and current_province() is None:
         return redirect(url_for("dashboards.compare"))
     province, redirect_ = province_required()
     if redirect_:
         return redirect_
-    if current_user.role != "unit_user":
+    if not can(current_user, "units.own_only"):
         return redirect(url_for("dashboards.province"))
     unit_ = current_user.unit
-    schemes = {s.code: s for s in svc.dashboard_schemes(registry(), province)
+    schemes = {s.code: s for s in choices.dashboard_schemes(registry(), province)
                if s.kind == "points" and unit_ is not None and unit_.type in s.unit_types}
     periods = db.session.scalars(select(Period).where(Period.scheme_code.in_(list(schemes)))
                                  .order_by(Period.code.desc(), Period.scheme_code)).all()
@@ -71,7 +76,7 @@ def _unit(code: str, period: Period) -> Unit:
     units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
     if not units:
         abort(404)
-    if current_user.role == "unit_user" and getattr(current_user.unit, "code", None) != code:
+    if can(current_user, "units.own_only") and getattr(current_user.unit, "code", None) != code:
         abort(404)  # a unit sees its own dashboard only; another's is as if it did not exist
     assessed = set(db.session.scalars(select(Assessment.unit_id).where(
         Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
@@ -87,18 +92,18 @@ def unit(scheme_code, period_code, unit_code):
     if scheme.kind != "points":
         abort(404)  # only scored schemes have a score, a rank and indicators to gain on
     unit_ = _unit(unit_code, period)
-    view = svc.unit_dashboard(registry(), scheme, period, unit_, current_user)
+    view = unit_board.unit_dashboard(registry(), scheme, period, unit_, current_user)
     # A viewer waits for publication; the unit's own user sees its scores, not the others'.
-    shows_scores = view.sees_others or current_user.role == "unit_user"
+    shows_scores = view.sees_others or can(current_user, "units.own_only")
     return render("dashboards/unit.html", view=view, shows_scores=shows_scores,
                   radar=_radar(view) if shows_scores and view.indices else None,
                   history_chart=_history_chart(view), short=short)
 
 
-def _radar(view: svc.UnitDashboard):
+def _radar(view: unit_board.UnitDashboard):
     axes = [short(i.row) for i in view.indices]
     series = [(view.unit.name, [_float(i.percent) for i in view.indices])]
-    if view.sees_others and view.average and len(svc.ranked(view.group)) > 1:
+    if view.sees_others and view.average and len(figures.ranked(view.group)) > 1:
         series.append(("Trung bình các đơn vị cùng nhóm",
                        [_float(view.average.get(i.row.code)) for i in view.indices]))
     if view.sees_others and view.best is not None and view.best.unit.id != view.unit.id:
@@ -110,7 +115,7 @@ def _radar(view: svc.UnitDashboard):
                         "chỉ số chính. Số liệu ở bảng bên dưới.", axes, series)
 
 
-def _history_chart(view: svc.UnitDashboard):
+def _history_chart(view: unit_board.UnitDashboard):
     if not view.history:
         return None
     return charts.lines(
@@ -138,47 +143,47 @@ def _float(value):
 @login_required
 @require("results.view")
 def province():
-    if current_user.role == "superadmin" and current_province() is None:
+    if can(current_user, "provinces.pick") and current_province() is None:
         return redirect(url_for("dashboards.compare"))
     province_, redirect_ = province_required()
     if redirect_:
         return redirect_
-    if current_user.role == "unit_user":
+    if can(current_user, "units.own_only"):
         return redirect(url_for("dashboards.index"))  # a unit sees its own dashboard
     context = _province_context(province_)
     return render("dashboards/province.html", block="dashboard", **context)
 
 
 def _province_context(province_: Province) -> dict:
-    early = svc.sees_early(current_user)
-    schemes = svc.dashboard_schemes(registry(), province_)
+    early = can(current_user, "results.early")
+    schemes = choices.dashboard_schemes(registry(), province_)
     scheme = next((s for s in schemes if s.code == request.args.get("scheme")), None) \
-        or svc.default_scheme(schemes, published_only=not early)
+        or choices.default_scheme(schemes, published_only=not early)
     context = dict(province=province_, schemes=schemes, scheme=scheme, periods=[], period=None,
                    early=early, group=request.args.get("group", ""), short=short,
-                   heat_classes=svc.HEAT_CLASSES)
+                   heat_classes=figures.HEAT_CLASSES)
     if scheme is None:
         return context
-    periods = svc.scheme_periods(scheme, published_only=not early)
+    periods = choices.scheme_periods(scheme, published_only=not early)
     period = next((p for p in periods if p.code == request.args.get("period")),
-                  svc.default_period(periods))
+                  choices.default_period(periods))
     context.update(periods=periods, period=period)
     if period is None:
         return context
-    context["published"] = svc.is_published(period)
-    context["progress"] = svc.progress(scheme, period, today())
+    context["published"] = choices.is_published(period)
+    context["progress"] = province_board.progress(scheme, period, today())
     context["progress_chart"] = _progress_chart(context["progress"], period)
     context["progress_states"] = progress_states(context["progress"])
     if scheme.kind == "points":
         context.update(_points_context(scheme, period, context["group"]))
-    elif communes.is_commune_scheme(scheme):
+    elif scheme.is_commune_target_scheme:
         context.update(_levels_context(scheme, period, early or context["published"]))
     elif scheme.kind == "monitor":
         context.update(_kpi_context(scheme, early))
     return context
 
 
-def progress_states(progress: svc.Progress) -> list[tuple[str, int]]:
+def progress_states(progress: province_board.Progress) -> list[tuple[str, int]]:
     """Mutually exclusive states: each unit counted once, so the bars add up to the whole
     (an appraised assessment is also submitted; drawn side by side they made 120 %)."""
     return [("Đã thẩm định", progress.appraised),
@@ -186,7 +191,7 @@ def progress_states(progress: svc.Progress) -> list[tuple[str, int]]:
             ("Quá hạn chưa nộp", progress.late), ("Chưa nộp, còn hạn", progress.waiting)]
 
 
-def _progress_chart(progress: svc.Progress, period: Period):
+def _progress_chart(progress: province_board.Progress, period: Period):
     states = progress_states(progress)
     labels, counts = [label for label, _n in states], [n for _label, n in states]
     return charts.hbars("progress", f"Tiến độ nộp hồ sơ {period.label.lower()}",
@@ -204,11 +209,11 @@ def _points_context(scheme, period, group_code: str) -> dict:
     groups = [g for g in ranking.groups if g.family == group_code] or ranking.groups
     return {"ranking": ranking, "all_groups": ranking.groups, "groups": groups,
             "rank_charts": {g.family: _rank_chart(g, period) for g in groups},
-            "heat": {g.family: svc.heatmap(scheme, g) for g in groups}}
+            "heat": {g.family: province_board.heatmap(scheme, g) for g in groups}}
 
 
 def _rank_chart(group, period):
-    places = svc.ranked(group)
+    places = figures.ranked(group)
     if not places:
         return None
     return charts.hbars(
@@ -222,7 +227,7 @@ def _rank_chart(group, period):
 def _levels_context(scheme, period, visible: bool) -> dict:
     if not visible:
         return {"levels": None}
-    levels = svc.commune_levels(scheme, period.ident.year)
+    levels = province_board.commune_levels(scheme, period.ident.year)
     chart = None
     if levels and levels[0].total:
         chart = charts.hbars(
@@ -236,7 +241,7 @@ def _levels_context(scheme, period, visible: bool) -> dict:
 
 
 def _kpi_context(scheme, early: bool) -> dict:
-    trends = svc.kpi_trends(scheme, published_only=not early)
+    trends = province_board.kpi_trends(scheme, published_only=not early)
     shown = [t for t in trends if t.has_values]
     kpi_charts = {t.row.code: charts.lines(
         f"kpi-{index}", f"Chỉ tiêu {t.row.code}", f"Biểu đồ đường: giá trị chỉ tiêu {t.row.code} "
@@ -277,10 +282,10 @@ def public_results():
 @login_required
 @require("results.compare")
 def compare():
-    years = svc.compare_years()
+    years = comparison.compare_years()
     asked = request.args.get("period")
     if asked in years:
-        period, data = asked, svc.compare(registry(), asked)
+        period, data = asked, comparison.compare(registry(), asked)
     else:
         period, data = _default_comparison(years)
     return render("dashboards/compare.html", block="dashboard", data=data,
@@ -293,7 +298,7 @@ def _default_comparison(years: list[str]) -> tuple[str, dict]:
     else the newest year with the most provinces."""
     best = None
     for year in years:
-        data = svc.compare(registry(), year)
+        data = comparison.compare(registry(), year)
         count = sum(1 for p in data["provinces"] if p["total"])
         if count >= 2:
             return year, data
@@ -301,7 +306,7 @@ def _default_comparison(years: list[str]) -> tuple[str, dict]:
             best = (count, year, data)
     if best is None:
         year = str(today().year)
-        return year, svc.compare(registry(), year)
+        return year, comparison.compare(registry(), year)
     return best[1], best[2]
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Period, Unit
-from app.permissions import require
+from app.permissions import can, require
 from app.services import assessments as svc
-from app.services.communes import is_commune_scheme, participants
+from app.services.communes import participants
 from app.web import render
 from app.web.assessment_lookups import assessment_context, today, visible_rows
 from app.web.communes import entry_notices
@@ -65,15 +65,15 @@ def index():
 
 def _units_for(scheme, period):
     """(assessed unit, writing agency) pairs the current user fills for a scheme."""
-    if current_user.role == "unit_user" and current_user.unit is not None:
+    if can(current_user, "units.own_only") and current_user.unit is not None:
         unit = svc.assessed_unit(scheme, current_user.unit)
         if unit is None:
             return []
         return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
-    if current_user.role == "province_admin" and is_commune_scheme(scheme):
+    if can(current_user, "entry.any_unit") and scheme.is_commune_target_scheme:
         # Only the communes marked as taking part that year, not all 173 of the province.
         return [(u, None) for u in participants(scheme, period.ident.year)]
-    if current_user.role == "province_admin":
+    if can(current_user, "entry.any_unit"):
         units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
                                                       Unit.valid_to.is_(None))
                                    .order_by(Unit.name)).all()

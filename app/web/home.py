@@ -10,6 +10,7 @@ from app import clock
 from app.extensions import db
 from app.models import Period, Province, Unit
 from app.models.unit import UNIT_TYPE_ORDER
+from app.permissions import can
 from app.services.lookups import current_province
 from app.web import registry, render
 
@@ -34,7 +35,7 @@ def index():
     province = current_province()
     if province is None:
         return redirect(url_for("admin.provinces"))
-    if current_user.role == "unit_user":
+    if can(current_user, "units.own_only"):
         return redirect(url_for("entry.index"))  # a unit's home is its open assessments
     periods = db.session.scalars(
         select(Period).where(Period.state == "open").order_by(Period.deadline)).all()

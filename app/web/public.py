@@ -9,7 +9,9 @@ from app import periods as period_ids
 from app import tenancy
 from app.extensions import db
 from app.models import Period, Province, Unit
-from app.services import dashboards as svc
+from app.services import dashboard_choices as choices
+from app.services import dashboard_figures as figures
+from app.services import public_results
 from app.services import rankings as ranks
 from app.web import registry
 from app.web.public_cache import render_public
@@ -29,7 +31,7 @@ def _province(code: str) -> Province:
 def province(code):
     province_ = _province(code)
     with tenancy.scoped(province_.id):  # no one is logged in: say which province we read
-        results = svc.published_rankings(registry(), province_)
+        results = public_results.published_rankings(registry(), province_)
         return render_public("public/province.html", province=province_, results=results)
 
 
@@ -46,16 +48,16 @@ def unit(code, scheme_code, period_code, unit_code):
     with tenancy.scoped(province_.id):
         period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code,
                                                         Period.code == period_code))
-        if period is None or not svc.is_published(period):
+        if period is None or not choices.is_published(period):
             abort(404)  # an unpublished period is not there at all for the public
-        ranking = svc.published_ranking(registry(), scheme, period)
+        ranking = public_results.published_ranking(registry(), scheme, period)
         units = db.session.scalars(select(Unit.id).where(Unit.code == unit_code)).all()
         place = next((p for g in ranking.groups for p in g.places if p.unit.id in units), None)
         if place is None:
             abort(404)
-        group = svc.group_of(ranking, place.unit.id)
+        group = figures.group_of(ranking, place.unit.id)
         published = ranking.scheme  # the scheme as published: its rows and maxima
         return render_public(
             "public/unit.html", province=province_, scheme=published, period=period, place=place,
-            group=group, sums=svc.row_sums(published, ranks.unit_totals(
+            group=group, sums=public_results.row_sums(published, ranks.unit_totals(
                 registry(), scheme, period, place.assessment)))

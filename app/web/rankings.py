@@ -31,7 +31,7 @@ def index():
     published = set(db.session.scalars(select(Publication.period_id).where(
         Publication.published_at.is_not(None), Publication.withdrawn_at.is_(None))))
     return render("rankings/index.html", schemes=schemes, periods=periods, published=published,
-                  early=current_user.role in svc.EARLY_ROLES)
+                  early=can(current_user, "results.early"))
 
 
 @bp.route("/rankings/<scheme_code>/<period_code>")
@@ -41,7 +41,7 @@ def show(scheme_code, period_code):
     scheme, period = scheme_and_period(scheme_code, period_code)
     ranking = svc.ranking(registry(), scheme, period, leaves=False)
     visible = svc.may_see(current_user, ranking)
-    waiting = pub.unappraised(period) if can(current_user, "periods.manage") else []
+    waiting = pub.unappraised(period) if can(current_user, "results.publish") else []
     return render("rankings/show.html", scheme=scheme, period=period, ranking=ranking,
                   visible=visible, waiting=waiting, mine=current_user.unit_id,
                   errors=None, reason="")
@@ -49,7 +49,7 @@ def show(scheme_code, period_code):
 
 @bp.route("/rankings/<scheme_code>/<period_code>/publish", methods=["POST"])
 @login_required
-@require("periods.manage")
+@require("results.publish")
 def publish(scheme_code, period_code):
     scheme, period = scheme_and_period(scheme_code, period_code)
     back = url_for("rankings.show", scheme_code=scheme.code, period_code=period.code)
@@ -68,7 +68,7 @@ def publish(scheme_code, period_code):
 
 @bp.route("/rankings/<scheme_code>/<period_code>/unpublish", methods=["POST"])
 @login_required
-@require("periods.manage")
+@require("results.publish")
 def unpublish(scheme_code, period_code):
     scheme, period = scheme_and_period(scheme_code, period_code)
     reason = (request.form.get("reason") or "").strip()

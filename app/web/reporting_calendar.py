@@ -58,4 +58,4 @@ def calendar(scheme_code):
                           and reported < len(due.rows)})
         months.append((month, cells))
     return render("entry/calendar.html", scheme=scheme, year=year, months=months,
-                  unit=province_unit)
+                  unit=province_unit, calendar=registry().calendar(scheme))

@@ -15,6 +15,10 @@ class DienBien(FolderPlugin):
             return Calendar(("year",), fixed_day(1, 30, years_after=1), "Ngày 30/01 năm sau")
         return None
 
+    @hookimpl
+    def chiso_demo(self):
+        return {"demo_unit": "dienbien.so-tttt"}  # the demo unit user's: the Sở TT&TT
+
 
 plugin = DienBien(Path(__file__).parent,
                   PluginInfo(code="dienbien", province="Điện Biên", official_code="11",

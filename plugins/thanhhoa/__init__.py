@@ -32,7 +32,8 @@ class ThanhHoa(FolderPlugin):
     def chiso_demo(self):
         # Yên Định's own split of the indicators between its offices (its 2023 letter, seed 004).
         data = self._yen_dinh()
-        return {"office_assignments": [
+        # The demo unit user works for Huyện Yên Định, whose 2022 scores seed 004 publishes.
+        return {"demo_unit": data["unit"]["code"], "office_assignments": [
             {"unit": data["unit"]["code"], "scheme": "thanhhoa-huyen-2022", "code": a["code"],
              "lead": a["lead"], "coordinating": a.get("coordinating", [])}
             for a in data["assignment"]]}

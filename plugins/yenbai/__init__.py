@@ -21,6 +21,11 @@ class YenBai(FolderPlugin):
                             "Hết 30/11; báo cáo tháng: xã ngày 25, huyện ngày 27")
         return None
 
+    @hookimpl
+    def chiso_demo(self):
+        # The demo unit user works for the Sở TT&TT, which writes the province's KPIs.
+        return {"demo_unit": "yenbai.so-tttt"}
+
 
 plugin = YenBai(Path(__file__).parent,
                 PluginInfo(code="yenbai", province="Yên Bái", official_code="15", version="2022.1"),
