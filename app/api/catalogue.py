@@ -36,8 +36,8 @@ def indicators(scheme_code):
 
 
 @endpoint("/units", summary="Các đơn vị hiện hành của tỉnh", action="province.view",
-          query={"province": ("string", "Mã tỉnh (yenbai, dienbien, thanhhoa…); tỉnh khác "
-                                        "tỉnh của bạn: 404")},
+          query={"province": ("string", "Mã tỉnh (mã plugin của tỉnh, xem "
+                                        "/api/v1/schemes); tỉnh khác tỉnh của bạn: 404")},
           responses={200: ("Đơn vị: mã, tên, loại, đơn vị cha", "Unit[]")})
 def units():
     here = province()

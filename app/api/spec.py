@@ -20,10 +20,10 @@ from app.permissions import PERMISSIONS, can
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 PATH_PARAMS = {  # name: (JSON schema, description)
-    "scheme_code": ({"type": "string"}, "Mã bộ chỉ số, ví dụ dienbien-so-2022."),
+    "scheme_code": ({"type": "string"}, "Mã bộ chỉ số (trường code của /api/v1/schemes)."),
     "period_code": ({"type": "string"}, "Kỳ theo định dạng DHIS2: 2022, 2022S1, 2022Q1, 202203."),
-    "unit_code": ({"type": "string"}, "Mã đơn vị (mã GSO hoặc mã của plugin), ví dụ 394 hoặc "
-                                      "dienbien.so-tttt."),
+    "unit_code": ({"type": "string"}, "Mã đơn vị (mã GSO, ví dụ 394, hoặc mã "
+                                      "của plugin)."),
     "evidence_id": ({"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     "Mã số tài liệu kiểm chứng."),
 }
