@@ -69,9 +69,10 @@ def test_a_digest_gathers_the_days_mail_once(app):
 def test_unconfirmed_import_uploads_are_removed_after_a_day(app):
     waiting = os.path.join(app.config["UPLOAD_DIR"], "imports", "1")
     os.makedirs(waiting)
-    old, new = os.path.join(waiting, "old.xlsx"), os.path.join(waiting, "new.xlsx")
-    for path in (old, new):
-        open(path, "wb").close()
-    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    # Named as staged_uploads names them: owner, the time it was staged, a random part.
+    new = f"7-{int(time.time())}-abcdefghijklmnopqrstuvwx.xlsx"
+    old = f"7-{int(time.time()) - 2 * 86400}-abcdefghijklmnopqrstuvwx.xlsx"
+    for name in (old, new):
+        open(os.path.join(waiting, name), "wb").close()
     assert "uploads removed 1" in daily(app, "2027-01-25")
-    assert os.listdir(waiting) == ["new.xlsx"]
+    assert os.listdir(waiting) == [new]

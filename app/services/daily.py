@@ -85,12 +85,12 @@ def _told(user: User, link: str, text: str) -> bool:
 def remove_stale_uploads(now: float | None = None) -> int:
     """Import uploads left unconfirmed for longer than staged_uploads keeps them (a province
     that never uploads again would otherwise keep them for ever)."""
-    from app.web.staged_uploads import KEEP_SECONDS
+    from app.web.staged_uploads import KEEP_SECONDS, staged_at
     now = now or time.time()
     removed = 0
     for folder in STAGED_FOLDERS:
         for path in (Path(current_app.config["UPLOAD_DIR"]) / folder).glob("*/*"):
-            if path.is_file() and path.stat().st_mtime < now - KEEP_SECONDS:
+            if path.is_file() and staged_at(path) < now - KEEP_SECONDS:
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
