@@ -1,4 +1,6 @@
 """A unit user fills rows in a real browser: htmx saves, totals move, no accessibility errors."""
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import axe_violations, log_in
 
 FORM = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt"
@@ -15,7 +17,7 @@ def test_login_errors_follow_the_error_summary_pattern(page):
     assert page.title().startswith("Lỗi: ")
     summary = page.locator(".error-summary")
     assert summary.is_visible() and "Vui lòng nhập thư điện tử." in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    expect(summary).to_be_focused()  # app.js moves focus there once the page has loaded
     assert axe_violations(page) == []
 
 
