@@ -14,12 +14,12 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app import tenancy
 from app.extensions import db
 from app.models import Notification, Period, Province, User
 from app.services.deadline_reminders import deadline_reminders, reminder_link
 from app.services.notifications import notify
 from app.services.outbox import write_digests
+from app.services.provinces import each_province
 
 OVERDUE_LOOKBACK = 7  # a period overdue for longer was told already (or is an old one)
 STAGED_FOLDERS = ("imports", "value-imports")  # app.web.user_import / app.web.exports WAITING
@@ -43,14 +43,7 @@ def run(registry, today: date) -> DailyResult:
 def overdue_notices(today: date, registry) -> int:
     """One notice per unit user whose assessment of an open period is past its deadline and
     still not submitted, once per deadline (the text carries the date)."""
-    with tenancy.unscoped():
-        provinces = db.session.scalars(select(Province)).all()
-    created = 0
-    for province in provinces:
-        with tenancy.scoped(province.id):
-            created += _overdue_in(province, today, registry)
-            db.session.commit()
-    return created
+    return each_province(lambda province: _overdue_in(province, today, registry))
 
 
 def _overdue_in(province: Province, today: date, registry) -> int:

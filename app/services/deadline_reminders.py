@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app import tenancy
 from app.catalogue.model import Scheme
 from app.extensions import db
 from app.models import Notification, Period, Province, User
 from app.services import assessments as svc
 from app.services.notifications import notify
+from app.services.provinces import each_province
 
 REMINDER_DAYS = 3  # "the deadline is three days away"
 
@@ -20,14 +20,7 @@ def deadline_reminders(today: date, registry) -> int:
     """One notification per unit user whose assessment in an open period is due in three days
     and not yet submitted. Safe to run several times a day: nothing is sent twice. Returns how
     many were created. Runs over every province (a daily command calls it)."""
-    with tenancy.unscoped():
-        provinces = db.session.scalars(select(Province)).all()
-    created = 0
-    for province in provinces:
-        with tenancy.scoped(province.id):
-            created += _remind_province(province, today, registry)
-            db.session.commit()
-    return created
+    return each_province(lambda province: _remind_province(province, today, registry))
 
 
 def _remind_province(province: Province, today: date, registry) -> int:

@@ -88,3 +88,16 @@ def _date(text) -> date | None:
     if not text:
         return None
     return text if isinstance(text, date) else date.fromisoformat(str(text))
+
+
+def each_province(work) -> int:
+    """Run ``work(province)`` in each province's scope, committing after each one (a daily job:
+    one province's failure leaves the others' notices written); the sum of what it returns."""
+    with tenancy.unscoped():
+        provinces = db.session.scalars(select(Province)).all()
+    done = 0
+    for province in provinces:
+        with tenancy.scoped(province.id):
+            done += work(province)
+            db.session.commit()
+    return done
