@@ -15,9 +15,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Notification, Period, Province, User
-from app.services.deadline_reminders import deadline_reminders, reminder_link
-from app.services.notifications import notify
+from app.models import Period, Province
+from app.services.deadline_reminders import deadline_reminders, tell_unsubmitted
 from app.services.outbox import write_digests
 from app.services.provinces import each_province
 
@@ -50,29 +49,9 @@ def _overdue_in(province: Province, today: date, registry) -> int:
     periods = db.session.scalars(select(Period).where(
         Period.state == "open", Period.deadline < today,
         Period.deadline >= today - timedelta(days=OVERDUE_LOOKBACK))).all()
-    if not periods:
-        return 0
-    users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
-                                                  User.unit_id.is_not(None))).all()
-    created = 0
-    for period in periods:
-        scheme = registry.schemes.get(period.scheme_code)
-        if scheme is None or not province.plugin_enabled(scheme.plugin):
-            continue
-        text = (f"Đã quá hạn nộp {period.deadline:%d/%m/%Y} mà hồ sơ chưa nộp: {scheme.title}, "
-                f"kỳ {period.label}. Hãy hoàn thành và nộp ngay hoặc liên hệ quản trị tỉnh.")
-        for user in users:
-            link = reminder_link(scheme, period, user)  # None: nothing left to submit
-            if link and not _told(user, link, text):
-                notify([user], "overdue", text, link)
-                created += 1
-    return created
-
-
-def _told(user: User, link: str, text: str) -> bool:
-    return db.session.scalar(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.kind == "overdue",
-        Notification.link == link, Notification.text == text)) is not None
+    return tell_unsubmitted(province, periods, registry, "overdue", lambda scheme, period: (
+        f"Đã quá hạn nộp {period.deadline:%d/%m/%Y} mà hồ sơ chưa nộp: {scheme.title}, "
+        f"kỳ {period.label}. Hãy hoàn thành và nộp ngay hoặc liên hệ quản trị tỉnh."))
 
 
 def remove_stale_uploads(now: float | None = None) -> int:

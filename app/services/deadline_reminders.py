@@ -27,6 +27,17 @@ def _remind_province(province: Province, today: date, registry) -> int:
     due = today + timedelta(days=REMINDER_DAYS)
     periods = db.session.scalars(select(Period).where(Period.state == "open",
                                                       Period.deadline == due)).all()
+    return tell_unsubmitted(province, periods, registry, "deadline", lambda scheme, period: (
+        f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
+        f"kỳ {period.label}."))
+
+
+def tell_unsubmitted(province: Province, periods, registry, kind: str, text_of) -> int:
+    """Notify (``kind``, ``text_of(scheme, period)``) each active unit user with something left
+    to submit in these periods, once: the text carries the date, so a notice already written
+    for that link and text is not written again. Returns how many were written."""
+    if not periods:
+        return 0
     users = db.session.scalars(select(User).where(User.role == "unit_user", User.active,
                                                   User.unit_id.is_not(None))).all()
     created = 0
@@ -34,12 +45,11 @@ def _remind_province(province: Province, today: date, registry) -> int:
         scheme = registry.schemes.get(period.scheme_code)
         if scheme is None or not province.plugin_enabled(scheme.plugin):
             continue
+        text = text_of(scheme, period)
         for user in users:
-            link = reminder_link(scheme, period, user)
-            text = (f"Còn {REMINDER_DAYS} ngày đến hạn nộp {due:%d/%m/%Y}: {scheme.title}, "
-                    f"kỳ {period.label}.")
-            if link and not _reminded(user, link, text):
-                notify([user], "deadline", text, link)
+            link = reminder_link(scheme, period, user)  # None: nothing left to submit
+            if link and not _told(user, kind, link, text):
+                notify([user], kind, text, link)
                 created += 1
     return created
 
@@ -56,8 +66,7 @@ def reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
     return f"/assessments/{scheme.code}/{period.code}/{unit.code}"
 
 
-def _reminded(user: User, link: str, text: str) -> bool:
-    """Already told about this very deadline (the text carries the date)."""
+def _told(user: User, kind: str, link: str, text: str) -> bool:
     return db.session.scalar(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.kind == "deadline",
+        Notification.user_id == user.id, Notification.kind == kind,
         Notification.link == link, Notification.text == text)) is not None
