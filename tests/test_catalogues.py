@@ -30,7 +30,7 @@ SCHEME_SEEDS = {
 }
 JSON_KEYS = {"code", "parent", "title", "source_title", "max_points", "method", "period", "measure",
              "lead", "coordinating", "pillar", "evidence_required", "not_assessable",
-             "raised_from", "level", "targets"}
+             "raised_from", "level", "targets", "measured"}
 
 
 def scheme(code: str):

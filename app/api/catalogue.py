@@ -18,12 +18,12 @@ from app.models.unit import UNIT_TYPE_ORDER
           responses={200: ("Danh sách bộ chỉ số", "Scheme[]")})
 def schemes():
     here, schemes_ = province(), registry()
-    found = [s for s in schemes_.schemes.values() if here.plugin_enabled(s.plugin)]
+    found = [s for s in schemes_.schemes.values() if here.uses_scheme(s)]
     return jsonify([{
         "code": s.code, "province": s.plugin, "title": s.title, "version": s.version,
         "family": s.family, "first_year": s.first_year, "last_year": schemes_.last_year(s),
         "kind": s.kind, "source": s.source, "max_points": number(s.max_points),
-        "unit_types": list(s.unit_types),
+        "unit_types": list(s.unit_types), "origin": s.origin,
     } for s in sorted(found, key=lambda s: s.code)])
 
 

@@ -43,6 +43,8 @@ SCHEMAS = {
         "source": {"type": "object", "additionalProperties": True},
         "max_points": NULL_NUMBER,
         "unit_types": {"type": "array", "items": {"type": "string"}},
+        "origin": {"type": "string", "enum": ["plugin", "imported"],
+                   "description": "plugin: tệp của plugin; imported: tỉnh nhập từ tệp Excel"},
     }),
     "Indicator": _object({
         "code": {"type": "string"}, "parent": NULL_STRING, "title": {"type": "string"},
@@ -52,6 +54,10 @@ SCHEMAS = {
         "pillar": NULL_STRING, "evidence_required": {"type": "boolean"},
         "not_assessable": {"type": "boolean"}, "raised_from": NULL_STRING, "level": NULL_STRING,
         "targets": {"type": "object", "nullable": True, "additionalProperties": True},
+        "measured": {"type": "object", "nullable": True,
+                     "properties": {"source": {"type": "string"}},
+                     "description": "chỉ số đo tự động: hệ thống cung cấp số liệu; "
+                                    "null: đơn vị tự khai"},
     }, description="Giống `flask --app wsgi catalogue show --json`."),
     "Unit": _object({
         "code": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},

@@ -17,7 +17,7 @@ from app.scoring.methods import ScoringMethod
 ROW_KEYS = {
     "code", "parent", "title", "source_title", "max_points", "method", "method_note", "period",
     "measure", "input", "lead", "lead_unit", "coordinating", "pillar", "evidence_required",
-    "not_assessable", "level", "raised_from", "targets", "target_op", "explanation",
+    "not_assessable", "level", "raised_from", "targets", "target_op", "explanation", "measured",
 }
 
 
@@ -169,6 +169,7 @@ def _row(raw: dict, head: dict, fail, methods) -> Row:
         not_assessable=bool(raw.get("not_assessable", head.get("not_assessable", False))),
         level=raw.get("level"), raised_from=raw.get("raised_from"), targets=raw.get("targets"),
         target_op=raw.get("target_op", ">="), explanation=raw.get("explanation"),
+        measured_source=_measured_source(raw.get("measured"), code, fail),
     )
     if row.parent is None and "." in code:
         row.parent = code.rsplit(".", 1)[0]
@@ -180,10 +181,30 @@ def _row(raw: dict, head: dict, fail, methods) -> Row:
         (row.level in (None, "basic", "advanced"), f"mức «{row.level}» không hợp lệ"),
         (row.target_op in (">=", "<="), f"target_op «{row.target_op}» không hợp lệ"),
     ]
+    if row.measured_source and "evidence_required" not in raw:
+        row.evidence_required = False  # the scheme's default is for declared rows
+    checks.append((not (row.measured_source and row.evidence_required),
+                   "chỉ số đo tự động (measured) không cần tài liệu kiểm chứng: "
+                   "bỏ evidence_required"))
     for ok, message in checks:
         if not ok:
             fail(code, message)
     return row
+
+
+MEASURED_SOURCE_LIMIT = 120
+
+
+def _measured_source(table, code: str, fail) -> str | None:
+    """``measured = { source = "Cổng dịch vụ công" }``: the row's value comes from that system."""
+    if table is None:
+        return None
+    source = table.get("source") if isinstance(table, dict) else None
+    if set(table if isinstance(table, dict) else ()) - {"source"} or not isinstance(source, str) \
+            or not source.strip() or len(source) > MEASURED_SOURCE_LIMIT:
+        fail(code, "measured phải là bảng { source = \"tên hệ thống\" } "
+                   f"(tên từ 1 đến {MEASURED_SOURCE_LIMIT} ký tự)")
+    return " ".join(source.split())
 
 
 def _link(scheme: Scheme, fail) -> None:

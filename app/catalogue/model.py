@@ -52,6 +52,9 @@ class Row:
     targets: dict[str, float | str] | None = None
     target_op: str = ">="
     explanation: str | None = None
+    # The system the row's value is measured by (e.g. "Cổng dịch vụ công"): it comes through the
+    # API from that system's token, not from the unit, and needs no evidence. None: declared.
+    measured_source: str | None = None
     children: list[Row] = field(default_factory=list, repr=False)
     depth: int = 0
 
@@ -78,6 +81,7 @@ class Row:
             "raised_from": self.raised_from,
             "level": self.level,
             "targets": dict(self.targets) if self.targets is not None else None,
+            "measured": {"source": self.measured_source} if self.measured_source else None,
         }
 
 
@@ -114,6 +118,10 @@ class Scheme:
     sha256: str = ""  # of the file's content: a published period records it (drift check)
     content: str = field(default="", repr=False)  # the file as loaded (a snapshot keeps it)
     communes: CommuneRules | None = None  # set exactly when ``is_commune_target_scheme``
+    # "plugin": shipped in a plugin's files; "imported": a province admin imported it from a
+    # workbook, and it belongs to that province alone (``owner``, the province's code).
+    origin: str = "plugin"
+    owner: str | None = None
 
     def __post_init__(self):
         self.by_code = {row.code: row for row in self.rows}

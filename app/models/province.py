@@ -19,6 +19,13 @@ class Province(db.Model):
     def plugin_enabled(self, code: str) -> bool:
         return any(p.plugin_code == code and p.enabled for p in self.plugins)
 
+    def uses_scheme(self, scheme) -> bool:
+        """Whether the province assesses with this scheme (app.catalogue.model.Scheme): one it
+        imported itself, or one of a plugin it has enabled. The one test of a scheme's tenant."""
+        if scheme.origin == "imported":
+            return scheme.owner == self.code
+        return self.plugin_enabled(scheme.plugin)
+
 
 class ProvincePlugin(db.Model):
     """Whether a province uses an installed plugin (and so its schemes)."""

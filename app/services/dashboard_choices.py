@@ -14,7 +14,7 @@ KIND_ORDER = ("points", "target", "monitor")  # the default scheme of a dashboar
 
 
 def dashboard_schemes(registry: Registry, province: Province) -> list[Scheme]:
-    schemes = [s for s in registry.schemes.values() if province.plugin_enabled(s.plugin)]
+    schemes = [s for s in registry.schemes.values() if province.uses_scheme(s)]
     return sorted(schemes, key=lambda s: (KIND_ORDER.index(s.kind)
                                           if s.kind in KIND_ORDER else 9, s.code))
 

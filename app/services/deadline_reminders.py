@@ -43,7 +43,7 @@ def tell_unsubmitted(province: Province, periods, registry, kind: str, text_of) 
     created = 0
     for period in periods:
         scheme = registry.schemes.get(period.scheme_code)
-        if scheme is None or not province.plugin_enabled(scheme.plugin):
+        if scheme is None or not province.uses_scheme(scheme):
             continue
         text = text_of(scheme, period)
         for user in users:

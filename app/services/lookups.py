@@ -31,7 +31,7 @@ def enabled_scheme(code: str) -> Scheme | None:
     """The scheme of that code if a plugin the current province has enabled ships it, else None."""
     scheme = current_app.extensions["chiso"].schemes.get(code)
     province = current_province()
-    if scheme is None or province is None or not province.plugin_enabled(scheme.plugin):
+    if scheme is None or province is None or not province.uses_scheme(scheme):
         return None
     return scheme
 

@@ -45,7 +45,7 @@ def commune_scheme(scheme_code: str) -> bool:
 def _scheme_and_year(scheme_code: str, period_code: str) -> tuple[Scheme, int]:
     province, _ = province_required()
     scheme = registry().schemes.get(scheme_code)
-    if province is None or scheme is None or not province.plugin_enabled(scheme.plugin) \
+    if province is None or scheme is None or not province.uses_scheme(scheme) \
             or not scheme.is_commune_target_scheme:
         abort(404)
     try:

@@ -26,7 +26,7 @@ def province_required():
 
 
 def enabled_schemes(province: Province):
-    return [s for s in registry().schemes.values() if province.plugin_enabled(s.plugin)]
+    return [s for s in registry().schemes.values() if province.uses_scheme(s)]
 
 
 @bp.route("/")

@@ -39,7 +39,7 @@ def province(code):
 def unit(code, scheme_code, period_code, unit_code):
     province_ = _province(code)
     scheme = registry().schemes.get(scheme_code)
-    if scheme is None or scheme.kind != "points" or not province_.plugin_enabled(scheme.plugin):
+    if scheme is None or scheme.kind != "points" or not province_.uses_scheme(scheme):
         abort(404)
     try:
         period_ids.parse(period_code)
