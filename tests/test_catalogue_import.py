@@ -102,3 +102,66 @@ def test_a_wrong_sum_is_refused_naming_the_row(app, tmp_path):
     result = cli_import(app, tmp_path, wrong, "v2.toml", "--province", "dienbien")
     assert result.exit_code == 1 and "khác tổng các chỉ số con" in result.output
     assert stored_count(app) == 0
+
+
+def upload(client, data: bytes, name: str):
+    import io
+    return client.post("/catalogue/import", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def confirm_url(page: str) -> str:
+    import re
+    return re.search(r'action="(/catalogue/import/[^"]+/confirm)"', page).group(1)
+
+
+def test_the_web_preview_stores_nothing_until_confirmed(app, as_user):
+    client = as_user("province_admin", "dienbien")
+    index = client.get("/catalogue").get_data(as_text=True)
+    assert "/catalogue/import" in index
+    preview = upload(client, toml_version("dienbien-huyen-2026"), "v2.toml")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "dienbien-huyen-2022" in page  # the earlier version
+    assert stored_count(app) == 0
+    done = client.post(confirm_url(page), data={"filename": "v2.toml"})
+    assert done.status_code == 302 and done.location.endswith("/catalogue/dienbien-huyen-2026")
+    shown = client.get("/catalogue/dienbien-huyen-2026").get_data(as_text=True)
+    assert "Tỉnh nhập từ tệp Excel ngày" in shown and "v2.toml" in shown
+    source = client.get("/catalogue/dienbien-huyen-2026/source")
+    assert source.status_code == 200 and source.data == toml_version("dienbien-huyen-2026")
+    assert stored_count(app) == 1
+
+
+def test_problems_are_listed_by_sheet_row_and_column_with_an_error_summary(app, as_user):
+    client = as_user("province_admin", "dienbien")
+    refused = upload(client, toml_version("x-2022", first_year=2022), "v2.toml")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'class="error-summary"' in page
+    assert "<th scope=\"col\">Trang</th>" in page and "trùng với phiên bản 1" in page
+    assert "/confirm" not in page and stored_count(app) == 0
+
+
+def test_only_a_province_admin_may_import(app, as_user):
+    client = as_user("appraiser", "dienbien")
+    assert client.get("/catalogue/import").status_code == 403
+    assert upload(client, toml_version("dienbien-huyen-2026"), "v2.toml").status_code == 403
+
+
+def test_an_imported_scheme_is_a_404_for_another_province(app, as_user, tmp_path):
+    data = toml_version("dienbien-huyen-2026")
+    assert cli_import(app, tmp_path, data, "v2.toml", "--province", "dienbien").exit_code == 0
+    client = as_user("province_admin", "yenbai")
+    for url in ("/catalogue/dienbien-huyen-2026", "/catalogue/dienbien-huyen-2026.xlsx",
+                "/catalogue/dienbien-huyen-2026/source"):
+        assert client.get(url).status_code == 404, url
+    assert "dienbien-huyen-2026" not in client.get("/catalogue").get_data(as_text=True)
+
+
+def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user):
+    client = as_user("province_admin", "dienbien")
+    page = upload(client, toml_version("dienbien-huyen-2026"), "v2.toml").get_data(as_text=True)
+    client.post("/logout")
+    other = as_user("province_admin", "yenbai")
+    answer = other.post(confirm_url(page), data={"filename": "v2.toml"})
+    assert answer.status_code == 302 and answer.location.endswith("/catalogue/import")
+    assert stored_count(app) == 0
