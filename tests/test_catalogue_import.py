@@ -197,9 +197,9 @@ def upload(client, data: bytes, name: str):
                        content_type="multipart/form-data")
 
 
-def confirm_url(page: str) -> str:
+def staged(page: str) -> str:
     import re
-    return re.search(r'action="(/catalogue/import/[^"]+/confirm)"', page).group(1)
+    return re.search(r'name="token" value="([^"]+)"', page).group(1)
 
 
 def test_the_web_preview_lists_exactly_the_edits_and_confirm_stores(app, as_user, tmp_path):
@@ -216,7 +216,8 @@ def test_the_web_preview_lists_exactly_the_edits_and_confirm_stores(app, as_user
     changes = re.findall(r'<tr class="change-(\w+)"><td class="code">([^<]+)</td>', page)
     assert changes == [("max_changed", "1.1"), ("max_changed", "1.2"), ("retitled", "1.3")]
     assert stored_count(app) == 0
-    done = client.post(confirm_url(page), data={"filename": "v2.xlsx"})
+    done = client.post("/catalogue/import/confirm",
+                       data={"token": staged(page), "filename": "v2.xlsx"})
     assert done.status_code == 302 and done.location.endswith("/catalogue/dienbien-huyen-2026")
     shown = client.get("/catalogue/dienbien-huyen-2026").get_data(as_text=True)
     assert "Tỉnh nhập từ tệp Excel ngày" in shown and "v2.xlsx" in shown
@@ -271,6 +272,7 @@ def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user):
     page = upload(client, toml_version("dienbien-huyen-2026"), "v2.toml").get_data(as_text=True)
     client.post("/logout")
     other = as_user("province_admin", "yenbai")
-    answer = other.post(confirm_url(page), data={"filename": "v2.toml"})
+    answer = other.post("/catalogue/import/confirm",
+                        data={"token": staged(page), "filename": "v2.toml"})
     assert answer.status_code == 302 and answer.location.endswith("/catalogue/import")
     assert stored_count(app) == 0

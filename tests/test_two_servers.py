@@ -218,9 +218,9 @@ def test_a_scheme_imported_through_one_server_is_served_by_the_other_at_once(clu
                          data={"csrf_token": _token(admin.get(f"{a}/catalogue/import").text)},
                          files={"file": ("bo-moi.toml", io.BytesIO(data), "text/plain")})
     assert preview.status_code == 200, preview.text[:300]
-    confirm = re.search(r'action="(/catalogue/import/[^"]+/confirm)"', preview.text).group(1)
-    done = admin.post(f"{b}{confirm}", data={"csrf_token": _token(preview.text),
-                                             "filename": "bo-moi.toml"})  # staged on A
+    token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
+    done = admin.post(f"{b}/catalogue/import/confirm", data={  # staged on A
+        "csrf_token": _token(preview.text), "token": token, "filename": "bo-moi.toml"})
     assert done.status_code == 200 and "Đã nhập bộ chỉ số" in done.text, done.text[:300]
     for server, browser in ((a, admin), (b, reader)):
         assert code in browser.get(f"{server}/catalogue").text, server

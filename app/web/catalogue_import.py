@@ -53,13 +53,15 @@ def upload():
     return render(PAGE, "import_area", form=form, result=result, token=token)
 
 
-@bp.route("/catalogue/import/<token>/confirm", methods=["POST"])
+@bp.route("/catalogue/import/confirm", methods=["POST"])
 @login_required
 @require("catalogue.import")
-def confirm(token):
+def confirm():
     province, redirect_ = province_required()
     if redirect_:
         return redirect_
+    # the staged upload's token: found only in this province's folder (staged_uploads)
+    token = request.form.get("token", "")
     path = staged_uploads.find(WAITING, province.id, token, imports.EXTENSIONS)
     if path is None:
         flash("Tệp đã tải lên không còn: có thể đã được nhập rồi, hoặc đã quá một ngày. "
