@@ -93,6 +93,25 @@ def staged_users(app, client):
     return {"token": found[1] if found else ""}
 
 
+def scheme_workbook(app, client):
+    """The catalogue download, re-headed as the next version of its family."""
+    from tests.test_catalogue_import import edited
+    path = app.config["UPLOAD_DIR"] + "-so.xlsx"
+    with open(path, "wb") as out:
+        out.write(client.get(f"/catalogue/{S}.xlsx").data)
+    from pathlib import Path
+    return {"scheme": edited(Path(path), {"code": "dienbien-so-2026", "version": 2,
+                                          "first_year": 2026})}
+
+
+def staged_scheme(app, client):
+    data = scheme_workbook(app, client)["scheme"]
+    page = client.post("/catalogue/import", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(data), "so.xlsx")}).get_data(as_text=True)
+    found = re.search(r'name="token" value="([^"]+)"', page)
+    return {"token": found[1] if found else ""}
+
+
 # endpoint: (role, province, url, data, setup) — url and data may name {ids} and setup results
 FORMS = {
     "account.token_create": ("unit_user", "dienbien", "/account/tokens", {"name": "Cổng DTI"}, None),
@@ -175,6 +194,10 @@ FORMS = {
     "units.edit": ("province_admin", "dienbien", "/units/{so_y_te}",
                    {"name": "Sở Y tế", "code": "dienbien.so-y-te", "type": "so",
                     "parent": "{province}"}, None),
+    "catalogue_import.upload": ("province_admin", "dienbien", "/catalogue/import",
+                                {"file": "{scheme}"}, scheme_workbook),
+    "catalogue_import.confirm": ("province_admin", "dienbien", "/catalogue/import/confirm",
+                                 {"token": "{token}", "filename": "so.xlsx"}, staged_scheme),
     "user_import.confirm": ("province_admin", "dienbien", "/users/import/confirm",
                             {"token": "{token}"}, staged_users),
     "user_import.passwords": ("province_admin", "dienbien", "/users/import/passwords.csv",
