@@ -95,7 +95,7 @@ def staged_users(app, client):
 
 def scheme_workbook(app, client):
     """The catalogue download, re-headed as the next version of its family."""
-    from tests.test_catalogue_import import edited
+    from tests.catalogue_workbooks import edited
     path = app.config["UPLOAD_DIR"] + "-so.xlsx"
     with open(path, "wb") as out:
         out.write(client.get(f"/catalogue/{S}.xlsx").data)
