@@ -186,8 +186,9 @@ def _split(ref: str) -> tuple[int, int]:
     return column_index_from_string(letters), int(ref[len(letters):])
 
 
-def computed(sheet) -> dict[str, object]:
-    """{cell reference: value} for every formula of the sheet that could be worked out."""
+def computed(sheet, refs=None) -> dict[str, object]:
+    """{cell reference: value} for every formula of the sheet that could be worked out (of the
+    cells ``refs`` alone where given: a workbook read back names those it needs)."""
     results: dict[str, object] = {}
 
     def value_of(ref: str):
@@ -202,13 +203,14 @@ def computed(sheet) -> dict[str, object]:
             return Decimal(str(raw))
         return raw
 
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                try:
-                    value_of(cell.coordinate)
-                except (Unsupported, ZeroDivisionError, ArithmeticError):
-                    results.pop(cell.coordinate, None)
+    wanted = [cell for row in sheet.iter_rows() for cell in row] if refs is None \
+        else [sheet[ref] for ref in refs]
+    for cell in wanted:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            try:
+                value_of(cell.coordinate)
+            except (Unsupported, ZeroDivisionError, ArithmeticError):
+                results.pop(cell.coordinate, None)
     return {ref: v for ref, v in results.items() if v is not None}
 
 

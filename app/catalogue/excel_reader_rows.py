@@ -7,6 +7,7 @@ maximum is usually a =SUM of its children: it is worked out as Excel would
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,6 +27,10 @@ MAX_COLUMNS = 60
 HEADING_SEARCH = 20  # the heading line is among the first lines
 TOTAL_WORDS = ("tong cong", "tong so")
 OPS = {**TARGET_OP_LABELS, "≥": ">=", "≤": "<="}
+# what our =SUM(C5,C6,…) and an official's =C5+C6 look like: cell references, no ranges (a range
+# to line 1,000,000 would make openpyxl create every cell of it)
+SIMPLE_FORMULA = re.compile(r"=\s*(SUM\()?\s*\$?[A-Z]{1,3}\$?\d{1,7}(\s*[,+]\s*\$?[A-Z]{1,3}\$?\d{1,7})*"
+                            r"\s*\)?\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ def read_rows(sheet, cached, method_labels: dict[str, str],
               problems: list[Problem]) -> Rows | None:
     if sheet is None:
         return None
-    lines = list(sheet.iter_rows(max_row=MAX_ROWS + HEADING_SEARCH + 1, max_col=MAX_COLUMNS))
+    lines = list(sheet.iter_rows(max_row=min(sheet.max_row, MAX_ROWS + HEADING_SEARCH + 1),
+                                 max_col=min(sheet.max_column, MAX_COLUMNS)))
     heading_at = next((n for n, line in enumerate(lines[:HEADING_SEARCH])
                        if any(_is_code_heading(c.value) for c in line)), None)
     if heading_at is None:
@@ -57,15 +63,24 @@ def read_rows(sheet, cached, method_labels: dict[str, str],
     columns = _columns(lines[heading_at], problems)
     if columns is None:
         return None
-    body = lines[heading_at + 1:]
-    if len(body) > MAX_ROWS and any(not cells.blank(c.value) for line in body[MAX_ROWS:]
-                                    for c in line):
+    body = lines[heading_at + 1:heading_at + 1 + MAX_ROWS]
+    last = heading_at + 1 + MAX_ROWS  # the last line read, as Excel numbers it
+    # the cells the file holds (openpyxl keeps no public name for them): iterating the lines
+    # up to max_row would create every empty cell of a sheet that has one at line 1,000,000
+    if any(line > last and not cells.blank(cell.value)
+           for (line, _column), cell in sheet._cells.items()):
         problems.append(Problem(ROWS_SHEET, None, None,
                                 f"bảng có hơn {MAX_ROWS} dòng chỉ số, không được chấp nhận."))
         return None
-    values = _formula_values(sheet, cached)
+    beyond = next((cell for (_line, column), cell in sheet._cells.items()
+                   if column > MAX_COLUMNS and not cells.blank(cell.value)), None)
+    if beyond is not None:
+        problems.append(Problem(ROWS_SHEET, beyond.row, beyond.column_letter,
+                                f"bảng chỉ có tối đa {MAX_COLUMNS} cột; ô này nằm ngoài."))
+        return None
+    values = _formula_values(body, cached)
     rows = Rows(columns={c.key: c for c in reversed(columns)})
-    for line in body[:MAX_ROWS]:
+    for line in body:
         by_key = [(column, line[column.index - 1]) for column in columns
                   if column.index <= len(line)]
         if all(cells.blank(cell.value) for _column, cell in by_key):
@@ -123,14 +138,19 @@ def _columns(line, problems: list[Problem]) -> list[ColumnAt] | None:
     return columns if "code" in seen and "title" in seen else None
 
 
-def _formula_values(sheet, cached) -> dict:
-    """{cell reference: value} of the sheet's formulas: worked out, else as Excel saved it."""
-    found = computed(sheet)
+def _formula_values(lines, cached) -> dict:
+    """{cell reference: value} of the formulas read: worked out as Excel would where they add
+    up cells (a parent's =SUM), else the value Excel saved with the file."""
+    formulas = [cell for line in lines for cell in line if cell.data_type == "f"]
+    simple = [cell.coordinate for cell in formulas if SIMPLE_FORMULA.fullmatch(str(cell.value))]
+    try:
+        found = computed(formulas[0].parent, simple) if simple else {}
+    except RecursionError:  # a chain of formulas thousands deep: take what Excel saved
+        found = {}
     if cached is not None:
-        for line in sheet.iter_rows(max_row=MAX_ROWS + HEADING_SEARCH + 1, max_col=MAX_COLUMNS):
-            for cell in line:
-                if cell.data_type == "f" and cell.coordinate not in found:
-                    found[cell.coordinate] = cached[cell.coordinate].value
+        for cell in formulas:
+            if cell.coordinate not in found:
+                found[cell.coordinate] = cached[cell.coordinate].value
     return found
 
 
