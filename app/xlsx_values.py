@@ -190,14 +190,22 @@ def computed(sheet, refs=None) -> dict[str, object]:
     """{cell reference: value} for every formula of the sheet that could be worked out (of the
     cells ``refs`` alone where given: a workbook read back names those it needs)."""
     results: dict[str, object] = {}
+    failed: set[str] = set()
 
     def value_of(ref: str):
+        if ref in failed:  # a sum over a cell without a value has none either (not a smaller one)
+            raise Unsupported(f"depends on {ref}")
         if ref in results:
             return results[ref]
         raw = sheet[ref].value
         if isinstance(raw, str) and raw.startswith("="):
             results[ref] = None  # a cycle reads as empty rather than recursing forever
-            results[ref] = _Formula(raw[1:], value_of).parse()
+            try:
+                results[ref] = _Formula(raw[1:], value_of).parse()
+            except (Unsupported, ArithmeticError):
+                failed.add(ref)
+                results.pop(ref)
+                raise
             return results[ref]
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return Decimal(str(raw))
@@ -209,8 +217,8 @@ def computed(sheet, refs=None) -> dict[str, object]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             try:
                 value_of(cell.coordinate)
-            except (Unsupported, ZeroDivisionError, ArithmeticError):
-                results.pop(cell.coordinate, None)
+            except (Unsupported, ArithmeticError):
+                pass
     return {ref: v for ref, v in results.items() if v is not None}
 
 

@@ -81,7 +81,7 @@ def renamed(scheme, code="moi-2026", version=2) -> bytes:
 def test_each_shipped_catalogue_comes_back_row_for_row(path):
     original = load_scheme(path, path.parent.parent.name)
     again = read_workbook(renamed(original), "imported", CORE)
-    assert (again.code, again.version) == ("moi-2026", 2)
+    assert (again.code, again.version, again.origin) == ("moi-2026", 2, "imported")
     assert [whole_row(row) for row in again.rows] == [whole_row(row) for row in original.rows]
     for name in HEADER:
         assert getattr(again, name) == getattr(original, name), name
@@ -222,12 +222,42 @@ def test_every_unreadable_cell_is_reported_at_once():
     assert "năm" in year.message
 
 
+def test_a_formula_we_cannot_work_out_without_excel_s_value_is_refused():
+    def change(book):
+        sheet = book["Chỉ số"]
+        sheet.cell(line_of(sheet, "1.1"), 3).value = "=INT(C6)"  # openpyxl saves no value
+    data = edited(scheme_workbook(shipped("dienbien-so-2022")), change)
+    problems = refused(data)
+    sheet = load_workbook(io.BytesIO(data))["Chỉ số"]
+    # the row, and its parent whose =SUM counts it
+    assert {(p.row, p.column) for p in problems} == {(line_of(sheet, "1.1"), "C"),
+                                                    (line_of(sheet, "1"), "C")}
+    assert all("công thức" in p.message for p in problems)
+
+
+def test_a_column_the_template_does_not_have_is_refused_not_dropped():
+    def change(book):
+        sheet = book["Chỉ số"]
+        sheet.cell(3, sheet.max_column + 1).value = "Ghi chú riêng"
+    [problem] = refused(edited(scheme_workbook(shipped("dienbien-so-2022")), change))
+    assert (problem.sheet, problem.row) == ("Chỉ số", 3) and "Ghi chú riêng" in problem.message
+
+
 def test_a_year_outside_the_range_is_refused_at_its_line():
     data = edited(scheme_workbook(shipped("dienbien-so-2022")),
                   lambda book: set_header(book, "first_year", 1890))
     [problem] = refused(data)
     assert (problem.sheet, problem.column) == ("Thông tin chung", "B")
     assert problem.row == header_line(load_workbook(io.BytesIO(data)), "first_year")
+    assert str(problem) == (f"Trang «Thông tin chung», dòng {problem.row}, cột B (Áp dụng từ "
+                            "năm): phải là một năm, ví dụ 2026 (số nguyên từ 1990 đến 2100)")
+    # a last year before the first: the loader's refusal, on the line of the field it names
+    data = edited(scheme_workbook(shipped("dienbien-so-2022")),
+                  lambda book: set_header(book, "last_year", 2020))
+    [problem] = refused(data)
+    assert (problem.sheet, problem.column) == ("Thông tin chung", "B")
+    assert problem.row == header_line(load_workbook(io.BytesIO(data)), "last_year")
+    assert "2020" in problem.message and "2022" in problem.message
 
 
 def test_a_file_that_is_not_a_workbook_is_refused_whole():
@@ -312,3 +342,15 @@ def test_moving_a_main_index_to_another_pillar_is_one_change():
         sheet.cell(line_of(sheet, "1"), column_of(sheet, "Trụ cột")).value = "Xã hội số"
     later = read_workbook(edited(scheme_workbook(earlier), change), "dienbien", CORE)
     assert [(c.kind, c.code) for c in differences(earlier, later)] == [("pillar_changed", "1")]
+
+
+def test_a_threshold_changed_on_a_target_plan_is_one_change():
+    earlier = shipped("yenbai-xa-2022")
+
+    def change(book):
+        sheet = book["Chỉ số"]
+        sheet.cell(line_of(sheet, "CB.1.2"), column_of(sheet, "Chỉ tiêu: Xã")).value = 95
+    later = read_workbook(edited(scheme_workbook(earlier), change), "yenbai", CORE)
+    before = earlier.by_code["CB.1.2"].targets
+    assert [(c.kind, c.code, c.before, c.after) for c in differences(earlier, later)] == \
+        [("targets_changed", "CB.1.2", before, {**before, "xa": 95})]

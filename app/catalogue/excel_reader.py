@@ -55,9 +55,11 @@ def read_workbook(data: bytes, plugin: str, methods: Mapping[str, ScoringMethod]
         raise WorkbookRefused(problems)
     content = tomli_w.dumps({"scheme": header.data, "row": rows.data}).encode("utf-8")
     try:
-        return parse_scheme(content, _toml_name(filename), plugin, methods)
+        scheme = parse_scheme(content, _toml_name(filename), plugin, methods)
     except CatalogueError as exc:
         raise WorkbookRefused([_placed(exc, header.lines, rows)]) from None
+    scheme.origin = "imported"  # its owner, the importing province, is the store's to set
+    return scheme
 
 
 def _open(data: bytes):
@@ -100,6 +102,7 @@ def _sheet(book, name: str, problems: list[Problem]):
 
 
 def _toml_name(filename: str) -> str:
+    """The uploaded file's name, made safe to print: the scheme's ``path``."""
     stem = re.sub(r"[^\w.-]", "_", filename.rsplit("/", 1)[-1])[:80] or "bo-chi-so"
     return stem.rsplit(".", 1)[0] + ".xlsx"
 

@@ -25,7 +25,7 @@ from app.xlsx_values import computed
 MAX_ROWS = 2000  # a decision's table has a few hundred lines at most
 MAX_COLUMNS = 60
 HEADING_SEARCH = 20  # the heading line is among the first lines
-TOTAL_WORDS = ("tong cong", "tong so")
+TOTAL_WORDS = "tong cong"  # the closing line our export writes: «Tổng cộng (văn bản: …)»
 OPS = {**TARGET_OP_LABELS, "≥": ">=", "≤": "<="}
 # what our =SUM(C5,C6,…) and an official's =C5+C6 look like: cell references, no ranges (a range
 # to line 1,000,000 would make openpyxl create every cell of it)
@@ -143,6 +143,8 @@ def _formula_values(lines, cached) -> dict:
     up cells (a parent's =SUM), else the value Excel saved with the file."""
     formulas = [cell for line in lines for cell in line if cell.data_type == "f"]
     simple = [cell.coordinate for cell in formulas if SIMPLE_FORMULA.fullmatch(str(cell.value))]
+    if any(":" in str(cell.value) for cell in formulas):
+        simple = []  # a sum over a range may be reached through them: Excel's values only
     try:
         found = computed(formulas[0].parent, simple) if simple else {}
     except RecursionError:  # a chain of formulas thousands deep: take what Excel saved
@@ -173,7 +175,8 @@ def _row(by_key, values, method_labels, problems) -> dict | None:
             value = values.get(cell.coordinate)
             if value is None:
                 problems.append(Problem(ROWS_SHEET, cell.row, cell.column_letter,
-                                        "không tính được công thức này; hãy ghi số.",
+                                        "không tính được công thức này; hãy ghi giá trị thay cho "
+                                        "công thức.",
                                         column.heading))
                 continue
             value = float(value) if isinstance(value, Decimal) else value
