@@ -16,6 +16,7 @@ from app.catalogue.excel import scheme_workbook
 from app.catalogue.excel_reader import MAX_BYTES, Problem, WorkbookRefused, read_workbook
 from app.catalogue.loader import load_scheme, parse_scheme
 from app.scoring.core import CORE
+from app.scoring.methods import ScoringMethod
 
 PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 SHIPPED = sorted(PLUGINS.glob("*/schemes/*.toml"))
@@ -158,6 +159,48 @@ method = "boolean"
     assert again.by_code["1.1"].as_json()["measured"] == {"source": "Cổng dịch vụ công"}
     assert not again.by_code["1.1"].evidence_required and again.by_code["1.2"].evidence_required
     assert [whole_row(r) for r in again.rows] == [whole_row(r) for r in original.rows]
+
+
+def test_a_plugin_s_own_method_is_written_by_its_label_and_read_back(tmp_path):
+    own = ScoringMethod("doc_lap", "Chấm theo thang riêng của tỉnh", "measured",
+                        propose=lambda row, entry, context: None)
+    methods = {**CORE, own.name: own}
+    labels = {name: method.label for name, method in methods.items()}
+    path = tmp_path / "rieng-2026.toml"
+    path.write_text('''[scheme]
+code = "rieng-2026"
+family = "rieng"
+title = "Bộ có cách chấm riêng"
+version = 1
+first_year = 2026
+kind = "points"
+max_points = 5
+unit_types = ["so"]
+source = { number = "2/QĐ-UBND" }
+
+[[row]]
+code = "1"
+title = "Thể chế số"
+max_points = 5
+pillar = "the_che"
+
+[[row]]
+code = "1.1"
+title = "Tỷ lệ văn bản ký số"
+max_points = 5
+method = "doc_lap"
+measure = "%"
+''', encoding="utf-8")
+    original = load_scheme(path, "rieng", methods)
+    data = edited(scheme_workbook(original, labels),
+                  lambda book: set_header(book, "code", "rieng-2027"))
+    sheet = load_workbook(io.BytesIO(data))["Chỉ số"]
+    assert sheet.cell(line_of(sheet, "1.1"), column_of(sheet, "Cách chấm")).value == own.label
+    again = read_workbook(data, "rieng", methods)
+    assert again.by_code["1.1"].method == "doc_lap" and again.by_code["1.1"].input == "percent"
+    assert [whole_row(r) for r in again.rows] == [whole_row(r) for r in original.rows]
+    with pytest.raises(WorkbookRefused, match="Chấm theo thang riêng"):
+        read_workbook(data, "rieng", CORE)  # without the plugin its method names nothing
 
 
 # ---- refusals --------------------------------------------------------------------------------
