@@ -13,7 +13,12 @@ from openpyxl import load_workbook
 
 from app.catalogue.diff import differences
 from app.catalogue.excel import scheme_workbook
-from app.catalogue.excel_reader import MAX_BYTES, Problem, WorkbookRefused, read_workbook
+from app.catalogue.excel_reader import (
+    MAX_BYTES,
+    Problem,
+    WorkbookRefused,
+    read_workbook,
+)
 from app.catalogue.loader import load_scheme, parse_scheme
 from app.scoring.core import CORE
 from app.scoring.methods import ScoringMethod

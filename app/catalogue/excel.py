@@ -20,8 +20,16 @@ from openpyxl.utils import get_column_letter
 from app.catalogue.excel_header import write_guide_sheet, write_header_sheet
 from app.catalogue.model import PILLARS, UNIT_TYPES, Row, Scheme
 from app.catalogue.workbook_format import (
-    COLUMNS, GUIDE_SHEET, HEADER_SHEET, INPUT_LABELS, LEVEL_LABELS, PERIOD_LABELS, ROWS_SHEET,
-    TARGET_OP_LABELS, TARGETS_PREFIX, YES,
+    COLUMNS,
+    GUIDE_SHEET,
+    HEADER_SHEET,
+    INPUT_LABELS,
+    LEVEL_LABELS,
+    PERIOD_LABELS,
+    ROWS_SHEET,
+    TARGET_OP_LABELS,
+    TARGETS_PREFIX,
+    YES,
 )
 from app.scoring.core import CORE
 from app.xlsx_cells import put

@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.catalogue.loader import CatalogueError, parse_scheme
-from app.catalogue.model import Scheme
 from app.catalogue.excel_reader_header import HeaderLine, read_header
 from app.catalogue.excel_reader_rows import read_rows
+from app.catalogue.loader import CatalogueError, parse_scheme
+from app.catalogue.model import Scheme
 from app.catalogue.workbook_format import HEADER_SHEET, ROWS_SHEET, Problem, fold
 from app.scoring.methods import ScoringMethod
 from app.storage import ArchiveRefused, check_workbook

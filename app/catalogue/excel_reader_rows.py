@@ -17,8 +17,16 @@ from app.catalogue import workbook_cells as cells
 from app.catalogue.model import PILLARS, UNIT_TYPES
 from app.catalogue.workbook_cells import BadCell
 from app.catalogue.workbook_format import (
-    COLUMNS, INPUT_LABELS, LEVEL_LABELS, PERIOD_LABELS, ROWS_SHEET, TARGET_OP_LABELS,
-    TARGETS_PREFIX, Problem, fold, lookup,
+    COLUMNS,
+    INPUT_LABELS,
+    LEVEL_LABELS,
+    PERIOD_LABELS,
+    ROWS_SHEET,
+    TARGET_OP_LABELS,
+    TARGETS_PREFIX,
+    Problem,
+    fold,
+    lookup,
 )
 from app.xlsx_values import computed
 
@@ -111,7 +119,7 @@ def _columns(line, problems: list[Problem]) -> list[ColumnAt] | None:
         heading = " ".join(str(cell.value).split())
         letter = get_column_letter(cell.column)
         folded = fold(heading)
-        if folded.startswith(fold(TARGETS_PREFIX)) or folded.startswith("targets:"):
+        if folded.startswith((fold(TARGETS_PREFIX), "targets:")):
             names = heading.split(":", 1)[1].split("/")
             types = [lookup(dict(UNIT_TYPES), name) for name in names if name.strip()]
             if not types or None in types:
