@@ -186,29 +186,39 @@ def _split(ref: str) -> tuple[int, int]:
     return column_index_from_string(letters), int(ref[len(letters):])
 
 
-def computed(sheet) -> dict[str, object]:
-    """{cell reference: value} for every formula of the sheet that could be worked out."""
+def computed(sheet, refs=None) -> dict[str, object]:
+    """{cell reference: value} for every formula of the sheet that could be worked out (of the
+    cells ``refs`` alone where given: a workbook read back names those it needs)."""
     results: dict[str, object] = {}
+    failed: set[str] = set()
 
     def value_of(ref: str):
+        if ref in failed:  # a sum over a cell without a value has none either (not a smaller one)
+            raise Unsupported(f"depends on {ref}")
         if ref in results:
             return results[ref]
         raw = sheet[ref].value
         if isinstance(raw, str) and raw.startswith("="):
             results[ref] = None  # a cycle reads as empty rather than recursing forever
-            results[ref] = _Formula(raw[1:], value_of).parse()
+            try:
+                results[ref] = _Formula(raw[1:], value_of).parse()
+            except (Unsupported, ArithmeticError):
+                failed.add(ref)
+                results.pop(ref)
+                raise
             return results[ref]
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return Decimal(str(raw))
         return raw
 
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                try:
-                    value_of(cell.coordinate)
-                except (Unsupported, ZeroDivisionError, ArithmeticError):
-                    results.pop(cell.coordinate, None)
+    wanted = [cell for row in sheet.iter_rows() for cell in row] if refs is None \
+        else [sheet[ref] for ref in refs]
+    for cell in wanted:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            try:
+                value_of(cell.coordinate)
+            except (Unsupported, ArithmeticError):
+                pass
     return {ref: v for ref, v in results.items() if v is not None}
 
 

@@ -20,8 +20,16 @@ from openpyxl.utils import get_column_letter
 from app.catalogue.excel_header import write_guide_sheet, write_header_sheet
 from app.catalogue.model import PILLARS, UNIT_TYPES, Row, Scheme
 from app.catalogue.workbook_format import (
-    COLUMNS, GUIDE_SHEET, HEADER_SHEET, INPUT_LABELS, LEVEL_LABELS, PERIOD_LABELS, ROWS_SHEET,
-    TARGET_OP_LABELS, TARGETS_PREFIX, YES,
+    COLUMNS,
+    GUIDE_SHEET,
+    HEADER_SHEET,
+    INPUT_LABELS,
+    LEVEL_LABELS,
+    PERIOD_LABELS,
+    ROWS_SHEET,
+    TARGET_OP_LABELS,
+    TARGETS_PREFIX,
+    YES,
 )
 from app.scoring.core import CORE
 from app.xlsx_cells import put
@@ -44,18 +52,7 @@ def threshold_columns(scheme: Scheme) -> list[tuple[str, list[str]]]:
     Unit types whose thresholds are the same on every row share one column, as the decision
     prints them ("Phường / Thị trấn").
     """
-    if scheme.kind != "target":
-        return []
-    leaves = [row for row in scheme.leaves if row.targets]
-    groups: list[list[str]] = []
-    for unit_type in scheme.unit_types:
-        same = next((group for group in groups if all(
-            row.targets.get(group[0]) == row.targets.get(unit_type) for row in leaves)), None)
-        if same is None:
-            groups.append([unit_type])
-        else:
-            same.append(unit_type)
-    return [(" / ".join(UNIT_TYPES[t] for t in group), group) for group in groups]
+    return target_groups(scheme) if scheme.kind == "target" else []
 
 
 def source_text(scheme: Scheme) -> str:
@@ -117,14 +114,7 @@ def row_defaults(scheme: Scheme) -> dict[str, str]:
 
 def _columns(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]):
     """(heading, width, value of a row) for each column; the points column is filled apart."""
-    has_targets = any(row.targets for row in scheme.rows)
-    wanted = [c for c in COLUMNS if c.key not in ("max_points", "targets", "target_op", "level",
-                                                  "raised_from")
-              or (c.key == "max_points" and (scheme.kind == "points"
-                                             or any(r.max_points is not None for r in scheme.rows)))
-              or (c.key in ("targets", "target_op") and (has_targets or scheme.kind == "target"))
-              or (c.key in ("level", "raised_from")
-                  and (scheme.kind == "target" or any(r.level for r in scheme.rows)))]
+    wanted = [column for column in COLUMNS if _shown(scheme, column.key)]
     values = _row_values(scheme, labels, defaults)
     columns = []
     for column in wanted:
@@ -139,6 +129,18 @@ def _columns(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]):
         else:
             columns.append((column.heading, column.width, values[column.key]))
     return columns
+
+
+def _shown(scheme: Scheme, key: str) -> bool:
+    """Whether the column is written: points, thresholds and levels only where the scheme has
+    them (the reader takes them wherever they are, so an official may add one by its heading)."""
+    if key == "max_points":
+        return scheme.kind == "points" or any(r.max_points is not None for r in scheme.rows)
+    if key in ("targets", "target_op"):
+        return scheme.kind == "target" or any(r.targets for r in scheme.rows)
+    if key in ("level", "raised_from"):
+        return scheme.kind == "target" or any(r.level for r in scheme.rows)
+    return True
 
 
 def _row_values(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]) -> dict:
@@ -194,7 +196,8 @@ def _row_values(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]
 
 
 def target_groups(scheme: Scheme) -> list[tuple[str, list[str]]]:
-    """The threshold columns of any scheme whose rows carry thresholds (see threshold_columns)."""
+    """The threshold columns of any scheme whose rows carry thresholds (a monitored row may
+    have one too): unit types whose thresholds are the same on every row share a column."""
     rows = [row for row in scheme.rows if row.targets]
     if not rows:
         return [] if scheme.kind != "target" else [

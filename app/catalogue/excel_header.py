@@ -13,7 +13,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.catalogue.model import UNIT_TYPES, Scheme
 from app.catalogue.workbook_format import (
-    COLUMNS, HEADER_FIELDS, KIND_LABELS, PERIOD_LABELS, header_label, value_lists,
+    COLUMNS,
+    HEADER_FIELDS,
+    KIND_LABELS,
+    PERIOD_LABELS,
+    header_label,
+    value_lists,
 )
 from app.xlsx_cells import put
 

@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.catalogue.loader import CatalogueError, parse_scheme
-from app.catalogue.model import Scheme
 from app.catalogue.excel_reader_header import HeaderLine, read_header
 from app.catalogue.excel_reader_rows import read_rows
+from app.catalogue.loader import CatalogueError, parse_scheme
+from app.catalogue.model import Scheme
 from app.catalogue.workbook_format import HEADER_SHEET, ROWS_SHEET, Problem, fold
 from app.scoring.methods import ScoringMethod
 from app.storage import ArchiveRefused, check_workbook
@@ -55,9 +55,11 @@ def read_workbook(data: bytes, plugin: str, methods: Mapping[str, ScoringMethod]
         raise WorkbookRefused(problems)
     content = tomli_w.dumps({"scheme": header.data, "row": rows.data}).encode("utf-8")
     try:
-        return parse_scheme(content, _toml_name(filename), plugin, methods)
+        scheme = parse_scheme(content, _toml_name(filename), plugin, methods)
     except CatalogueError as exc:
         raise WorkbookRefused([_placed(exc, header.lines, rows)]) from None
+    scheme.origin = "imported"  # its owner, the importing province, is the store's to set
+    return scheme
 
 
 def _open(data: bytes):
@@ -100,6 +102,7 @@ def _sheet(book, name: str, problems: list[Problem]):
 
 
 def _toml_name(filename: str) -> str:
+    """The uploaded file's name, made safe to print: the scheme's ``path``."""
     stem = re.sub(r"[^\w.-]", "_", filename.rsplit("/", 1)[-1])[:80] or "bo-chi-so"
     return stem.rsplit(".", 1)[0] + ".xlsx"
 

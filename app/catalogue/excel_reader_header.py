@@ -13,7 +13,13 @@ from app.catalogue import workbook_cells as cells
 from app.catalogue.model import UNIT_TYPES
 from app.catalogue.workbook_cells import BadCell
 from app.catalogue.workbook_format import (
-    HEADER_FIELDS, HEADER_SHEET, KIND_LABELS, PERIOD_LABELS, Problem, fold, header_label,
+    HEADER_FIELDS,
+    HEADER_SHEET,
+    KIND_LABELS,
+    PERIOD_LABELS,
+    Problem,
+    fold,
+    header_label,
 )
 
 MAX_HEADER_LINES = 200

@@ -7,6 +7,7 @@ maximum is usually a =SUM of its children: it is worked out as Excel would
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,16 +17,28 @@ from app.catalogue import workbook_cells as cells
 from app.catalogue.model import PILLARS, UNIT_TYPES
 from app.catalogue.workbook_cells import BadCell
 from app.catalogue.workbook_format import (
-    COLUMNS, INPUT_LABELS, LEVEL_LABELS, PERIOD_LABELS, ROWS_SHEET, TARGET_OP_LABELS,
-    TARGETS_PREFIX, Problem, fold, lookup,
+    COLUMNS,
+    INPUT_LABELS,
+    LEVEL_LABELS,
+    PERIOD_LABELS,
+    ROWS_SHEET,
+    TARGET_OP_LABELS,
+    TARGETS_PREFIX,
+    Problem,
+    fold,
+    lookup,
 )
 from app.xlsx_values import computed
 
 MAX_ROWS = 2000  # a decision's table has a few hundred lines at most
 MAX_COLUMNS = 60
 HEADING_SEARCH = 20  # the heading line is among the first lines
-TOTAL_WORDS = ("tong cong", "tong so")
+TOTAL_WORDS = "tong cong"  # the closing line our export writes: «Tổng cộng (văn bản: …)»
 OPS = {**TARGET_OP_LABELS, "≥": ">=", "≤": "<="}
+# what our =SUM(C5,C6,…) and an official's =C5+C6 look like: cell references, no ranges (a range
+# to line 1,000,000 would make openpyxl create every cell of it)
+SIMPLE_FORMULA = re.compile(r"=\s*(SUM\()?\s*\$?[A-Z]{1,3}\$?\d{1,7}(\s*[,+]\s*\$?[A-Z]{1,3}\$?\d{1,7})*"
+                            r"\s*\)?\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,8 @@ def read_rows(sheet, cached, method_labels: dict[str, str],
               problems: list[Problem]) -> Rows | None:
     if sheet is None:
         return None
-    lines = list(sheet.iter_rows(max_row=MAX_ROWS + HEADING_SEARCH + 1, max_col=MAX_COLUMNS))
+    lines = list(sheet.iter_rows(max_row=min(sheet.max_row, MAX_ROWS + HEADING_SEARCH + 1),
+                                 max_col=min(sheet.max_column, MAX_COLUMNS)))
     heading_at = next((n for n, line in enumerate(lines[:HEADING_SEARCH])
                        if any(_is_code_heading(c.value) for c in line)), None)
     if heading_at is None:
@@ -57,15 +71,24 @@ def read_rows(sheet, cached, method_labels: dict[str, str],
     columns = _columns(lines[heading_at], problems)
     if columns is None:
         return None
-    body = lines[heading_at + 1:]
-    if len(body) > MAX_ROWS and any(not cells.blank(c.value) for line in body[MAX_ROWS:]
-                                    for c in line):
+    body = lines[heading_at + 1:heading_at + 1 + MAX_ROWS]
+    last = heading_at + 1 + MAX_ROWS  # the last line read, as Excel numbers it
+    # the cells the file holds (openpyxl keeps no public name for them): iterating the lines
+    # up to max_row would create every empty cell of a sheet that has one at line 1,000,000
+    if any(line > last and not cells.blank(cell.value)
+           for (line, _column), cell in sheet._cells.items()):
         problems.append(Problem(ROWS_SHEET, None, None,
                                 f"bảng có hơn {MAX_ROWS} dòng chỉ số, không được chấp nhận."))
         return None
-    values = _formula_values(sheet, cached)
+    beyond = next((cell for (_line, column), cell in sheet._cells.items()
+                   if column > MAX_COLUMNS and not cells.blank(cell.value)), None)
+    if beyond is not None:
+        problems.append(Problem(ROWS_SHEET, beyond.row, beyond.column_letter,
+                                f"bảng chỉ có tối đa {MAX_COLUMNS} cột; ô này nằm ngoài."))
+        return None
+    values = _formula_values(body, cached)
     rows = Rows(columns={c.key: c for c in reversed(columns)})
-    for line in body[:MAX_ROWS]:
+    for line in body:
         by_key = [(column, line[column.index - 1]) for column in columns
                   if column.index <= len(line)]
         if all(cells.blank(cell.value) for _column, cell in by_key):
@@ -96,7 +119,7 @@ def _columns(line, problems: list[Problem]) -> list[ColumnAt] | None:
         heading = " ".join(str(cell.value).split())
         letter = get_column_letter(cell.column)
         folded = fold(heading)
-        if folded.startswith(fold(TARGETS_PREFIX)) or folded.startswith("targets:"):
+        if folded.startswith((fold(TARGETS_PREFIX), "targets:")):
             names = heading.split(":", 1)[1].split("/")
             types = [lookup(dict(UNIT_TYPES), name) for name in names if name.strip()]
             if not types or None in types:
@@ -123,14 +146,21 @@ def _columns(line, problems: list[Problem]) -> list[ColumnAt] | None:
     return columns if "code" in seen and "title" in seen else None
 
 
-def _formula_values(sheet, cached) -> dict:
-    """{cell reference: value} of the sheet's formulas: worked out, else as Excel saved it."""
-    found = computed(sheet)
+def _formula_values(lines, cached) -> dict:
+    """{cell reference: value} of the formulas read: worked out as Excel would where they add
+    up cells (a parent's =SUM), else the value Excel saved with the file."""
+    formulas = [cell for line in lines for cell in line if cell.data_type == "f"]
+    simple = [cell.coordinate for cell in formulas if SIMPLE_FORMULA.fullmatch(str(cell.value))]
+    if any(":" in str(cell.value) for cell in formulas):
+        simple = []  # a sum over a range may be reached through them: Excel's values only
+    try:
+        found = computed(formulas[0].parent, simple) if simple else {}
+    except RecursionError:  # a chain of formulas thousands deep: take what Excel saved
+        found = {}
     if cached is not None:
-        for line in sheet.iter_rows(max_row=MAX_ROWS + HEADING_SEARCH + 1, max_col=MAX_COLUMNS):
-            for cell in line:
-                if cell.data_type == "f" and cell.coordinate not in found:
-                    found[cell.coordinate] = cached[cell.coordinate].value
+        for cell in formulas:
+            if cell.coordinate not in found:
+                found[cell.coordinate] = cached[cell.coordinate].value
     return found
 
 
@@ -153,7 +183,8 @@ def _row(by_key, values, method_labels, problems) -> dict | None:
             value = values.get(cell.coordinate)
             if value is None:
                 problems.append(Problem(ROWS_SHEET, cell.row, cell.column_letter,
-                                        "không tính được công thức này; hãy ghi số.",
+                                        "không tính được công thức này; hãy ghi giá trị thay cho "
+                                        "công thức.",
                                         column.heading))
                 continue
             value = float(value) if isinstance(value, Decimal) else value
