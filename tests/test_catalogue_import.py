@@ -247,3 +247,8 @@ def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user):
                         data={"token": staged(page), "filename": "v2.toml"})
     assert answer.status_code == 302 and answer.location.endswith("/catalogue/import")
     assert stored_count(app) == 0
+
+
+def test_a_code_that_cannot_be_part_of_an_address_is_refused(app, tmp_path):
+    output = refused(app, tmp_path, next_version(app, tmp_path, new="Bộ/2026"))
+    assert "(Mã bộ chỉ số)" in output and "chữ thường không dấu" in output

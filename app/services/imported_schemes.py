@@ -10,6 +10,7 @@ a version about to be replaced published results (then it can only be superseded
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from app.services import audit
 
 MAX_BYTES = 5 * 1024 * 1024  # the reader's own limit (excel_reader.MAX_BYTES), for every file
 EXTENSIONS = ("xlsx", "toml")  # the workbook, or the TOML form docs/catalogue-format.md shows
+CODE = re.compile(r"(?=.{1,60}$)[a-z0-9]+(-[a-z0-9]+)*")
 PUBLISHED = "đã công bố kết quả: chỉ có thể thay bằng phiên bản mới"
 
 
@@ -89,9 +91,11 @@ def store(registry: Registry, province: Province, user, data: bytes, filename: s
         content=scheme.content, sha256=hashlib.sha256(scheme.content.encode()).hexdigest(),
         workbook=data, filename=result.filename[:255],
         imported_by_id=getattr(user, "id", None)))
-    audit.record("catalogue.import", code=scheme.code[:20], user=user,
-                 new=f"{result.filename} ({scheme.family} phiên bản {scheme.version})",
-                 reason="thay bản đã nhập" if result.replaces is not None else None)
+    # the scheme's code may be longer than the audit's indicator-code column: it goes in "new"
+    audit.record("catalogue.import", user=user,
+                 new=f"{scheme.code} ({scheme.family}, phiên bản {scheme.version}) từ tệp "
+                     f"{result.filename}",
+                 reason="thay bản đã nhập, chưa công bố" if result.replaces is not None else None)
     return result
 
 
@@ -149,6 +153,14 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
         problems.append(Problem(HEADER_SHEET, line, "B" if line else None, message,
                                 header_label(key)))
 
+    if not CODE.fullmatch(scheme.code):
+        # it is a URL's part and a column of 60: the plugins' codes are written this way too
+        refuse("code", f"mã «{scheme.code[:80]}» chỉ gồm chữ thường không dấu, số và dấu gạch "
+                       "ngang, tối đa 60 ký tự (ví dụ dienbien-xa-2026)")
+    if len(scheme.family) > 60:
+        refuse("family", "họ bộ chỉ số dài quá 60 ký tự")
+    if problems:
+        return problems
     with_plugin = _family_plugin(registry, province, scheme, refuse)
     if with_plugin is None:
         return problems

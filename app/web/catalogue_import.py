@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.permissions import require
@@ -74,6 +75,11 @@ def confirm():
     try:
         result = imports.store(registry(), province, current_user, data, filename)
         db.session.commit()
+    except IntegrityError:  # another admin stored the same code a moment ago
+        db.session.rollback()
+        flash("Mã bộ chỉ số này vừa được lưu bởi một lần nhập khác: chưa lưu gì. Hãy tải tệp "
+              "lên lại để xem trước.", "error")
+        return redirect(url_for("catalogue_import.upload"))
     except imports.ImportRefused as exc:
         # Something changed since the preview (another version imported, a period published):
         # show why; nothing was stored.
