@@ -79,6 +79,7 @@ def summary(result) -> list[str]:
     elif not result.changes:
         lines.append(f"Không khác phiên bản trước ({result.earlier.code}).")
     else:
-        lines.append(f"Khác phiên bản trước ({result.earlier.code}): {len(result.changes)} thay đổi")
+        lines.append(f"Khác phiên bản trước ({result.earlier.code}): "
+                     f"{len(result.changes)} thay đổi")
         lines.extend(f"  {change.label}" for change in result.changes)
     return lines

@@ -172,7 +172,8 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
         ImportedScheme.code == scheme.code))  # tenant scoped: this province's only
     taken = registry.schemes.get(scheme.code)
     if scheme.code in registry.plugin_schemes:
-        refuse("code", f"mã «{scheme.code}» là mã của một bộ chỉ số có sẵn (plugin): hãy đặt mã khác")
+        refuse("code", f"mã «{scheme.code}» là mã của một bộ chỉ số có sẵn (plugin): "
+                       "hãy đặt mã khác")
     elif existing is None and (taken is not None or _taken_elsewhere(scheme.code)):
         refuse("code", f"mã «{scheme.code}» đã có bộ chỉ số khác dùng: hãy đặt mã khác")
     elif existing is not None:
@@ -183,12 +184,12 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
     for other in family:
         if other.version == scheme.version:
             refuse("version", f"họ «{scheme.family}» đã có phiên bản {scheme.version} "
-                                f"(bộ «{other.code}»): hãy tăng số phiên bản")
+                              f"(bộ «{other.code}»): hãy tăng số phiên bản")
     overlap = _overlapping(family, scheme)
     if overlap is not None:
-        refuse("first_year", f"các năm áp dụng ({_span(family + [scheme], scheme)}) trùng với "
-                          f"phiên bản {overlap.version} của họ «{scheme.family}» (bộ "
-                          f"«{overlap.code}», {_span(family + [scheme], overlap)})")
+        refuse("first_year", f"các năm áp dụng ({_span(family + [scheme], scheme)}) trùng "
+                             f"với phiên bản {overlap.version} của họ «{scheme.family}» (bộ "
+                             f"«{overlap.code}», {_span(family + [scheme], overlap)})")
     if problems:
         return problems
     before = [s for s in family if (s.first_year or 0) < (scheme.first_year or 0)]
