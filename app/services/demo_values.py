@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Participation, Period, Unit
 from app.scoring import Methods, propose
 from app.services.assessments import to_entry, visible_rows
+from app.services.period_units import valid_in_period
 
 FILLED_UNITS = 8  # per scheme and period
 SUBMITTED = 6  # of which submitted…
@@ -84,7 +85,7 @@ def _fill_monitor(registry, scheme: Scheme, keep_empty: set[str]) -> int:
 
 def _units(scheme: Scheme, period: Period, keep_empty: set[str]) -> list[Unit]:
     units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
-                                                  Unit.valid_to.is_(None))
+                                                  valid_in_period(period))
                                .order_by(Unit.code)).all()
     units = [u for u in units if u.code not in keep_empty]
     if scheme.kind == "target":
