@@ -32,3 +32,10 @@ def fixed_day(month: int, day: int, years_after: int = 0) -> Callable[[PeriodId]
     def rule(period: PeriodId) -> date:
         return date(period.end.year + years_after, month, day)
     return rule
+
+
+def default_calendar(scheme) -> Calendar:
+    """For a scheme no plugin gives a calendar (one a province imported for a family of its
+    own): its rows' period types, each period due on its last day (a year: 31/12)."""
+    return Calendar(tuple(scheme.periods) or ("year",), day_of_last_month(31),
+                    "Ngày cuối cùng của kỳ")

@@ -118,10 +118,11 @@ def periods_open(scheme_code, period):
     scheme = registry().schemes.get(scheme_code)
     if scheme is None:
         fail(f"Không có bộ chỉ số «{scheme_code}».")
+    owner = scheme.owner or scheme.plugin  # an imported scheme's province is its importer
     with tenancy.unscoped():
-        province = db.session.scalar(select(Province).where(Province.code == scheme.plugin))
+        province = db.session.scalar(select(Province).where(Province.code == owner))
     if province is None:
-        fail(f"Tỉnh «{scheme.plugin}» chưa được tạo: chạy `provinces setup {scheme.plugin}`.")
+        fail(f"Tỉnh «{owner}» chưa được tạo: chạy `provinces setup {owner}`.")
     with tenancy.scoped(province.id):
         try:
             today = clock.today()
@@ -203,6 +204,6 @@ def init_app(app) -> None:
     for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, units_cli,
                     tokens_cli, demo):
         app.cli.add_command(command)
-    from app import cli_backup, cli_mail
+    from app import cli_backup, cli_catalogue, cli_mail  # noqa: F401 - cli_catalogue adds to catalogue_cli
     cli_backup.init_app(app)
     cli_mail.init_app(app)

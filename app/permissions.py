@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     "units.manage": ("Thêm, sửa đơn vị", frozenset({PA})),
     "users.view": ("Xem danh sách người dùng của tỉnh", frozenset({SA, PA})),
     "users.manage": ("Tạo, khóa, đặt lại mật khẩu, nhập hàng loạt người dùng", frozenset({PA})),
+    "catalogue.import": ("Nhập bộ chỉ số (phiên bản mới) từ tệp Excel", frozenset({PA})),
     "periods.manage": ("Mở, khóa kỳ báo cáo, đổi hạn nộp", frozenset({PA})),
     "entry.any_unit": ("Nhập số liệu cho mọi đơn vị của tỉnh", frozenset({PA})),
     "entry.own_unit": ("Nhập số liệu của đơn vị mình", frozenset({PA, UU})),

@@ -15,9 +15,11 @@ from importlib.metadata import entry_points
 import pluggy
 
 from app import hookspecs
+from app.calendar import default_calendar
 from app.catalogue import versions
 from app.catalogue.loader import CatalogueError, load_scheme
 from app.catalogue.model import Scheme
+from app.imported_registry import ImportedSchemes
 from app.scoring import core
 from app.scoring.methods import ScoringMethod, check
 from app.unit_rows import check_units
@@ -66,6 +68,20 @@ class PluginRecord:
         return self.info.code if self.info else self.name
 
 
+class SchemeTable(dict):
+    """Every scheme by code, as ``Registry.schemes`` answers it. A scheme written into it is
+    a plugin's (a test installing a later version of a plugin file): it is kept in the plugins'
+    schemes, so that it survives the next refresh of the imported ones."""
+
+    def __init__(self, plugin_schemes: dict[str, Scheme], imported: dict[str, Scheme]):
+        super().__init__({**imported, **plugin_schemes})
+        self._plugins = plugin_schemes
+
+    def __setitem__(self, code: str, scheme: Scheme) -> None:
+        self._plugins[code] = scheme
+        super().__setitem__(code, scheme)
+
+
 class Registry:
     """Everything the installed plugins contributed, checked once at start-up."""
 
@@ -73,7 +89,11 @@ class Registry:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
-        self.schemes: dict[str, Scheme] = {}
+        # The plugins' schemes, loaded once; the imported ones come from the database (they
+        # may change while the server runs): ``schemes`` serves both.
+        self.plugin_schemes: dict[str, Scheme] = {}
+        self.imported = ImportedSchemes()
+        self._merged: tuple[dict, dict[str, Scheme]] | None = None
         # Every scoring method by name: the core's, registered first by the built-in default
         # plugin through the same hook as a province's, then each working plugin's own.
         self.scoring_methods: dict[str, ScoringMethod] = {}
@@ -118,7 +138,7 @@ class Registry:
                        for path in self._call_one(name, "chiso_schemes") or []]
             versions.check(schemes)
             for scheme in schemes:
-                if scheme.code in self.schemes:
+                if scheme.code in self.plugin_schemes:
                     raise CatalogueError(f"mã bộ chỉ số «{scheme.code}» bị trùng")
             # Units are loaded by `provinces setup`; checked here too, so that a wrong file is
             # reported when the plugin is installed, not half-way through a setup.
@@ -130,7 +150,7 @@ class Registry:
             self._broken(record, str(exc))
             return
         for scheme in schemes:
-            self.schemes[scheme.code] = scheme
+            self.plugin_schemes[scheme.code] = scheme
         record.schemes = [s.code for s in schemes]
         self.scoring_methods.update({key: self._guarded(record, method)
                                      for key, method in methods.items()})
@@ -188,6 +208,16 @@ class Registry:
         log.error("Plugin %s bị lỗi, đã tạm bỏ qua: %s", record.name, error)
 
     # -- queries ---------------------------------------------------------------------------
+    @property
+    def schemes(self) -> dict[str, Scheme]:
+        """Every scheme by code: the plugins', then those the provinces imported (as the
+        database holds them now; app/imported_registry.py). A plugin's code is never shadowed:
+        the import refuses a code taken."""
+        imported = self.imported.current(self.scoring_methods)
+        if self._merged is None or self._merged[0] is not imported:
+            self._merged = (imported, SchemeTable(self.plugin_schemes, imported))
+        return self._merged[1]
+
     def plugin(self, code: str) -> PluginRecord | None:
         return next((r for r in self.records.values() if r.ok and r.code == code), None)
 
@@ -219,4 +249,9 @@ class Registry:
         return versions.version_for(self.schemes.values(), scheme, year)
 
     def calendar(self, scheme: Scheme):
-        return self.pm.hook.chiso_calendar(scheme=scheme)
+        """The scheme's reporting calendar: its plugin's; for an imported scheme no plugin
+        answers for, the core's default (app/calendar.py), so that its periods can be opened."""
+        answer = self.pm.hook.chiso_calendar(scheme=scheme)
+        if answer is None and scheme.origin == "imported":
+            return default_calendar(scheme)
+        return answer

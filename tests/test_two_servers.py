@@ -203,3 +203,27 @@ def test_nothing_is_written_outside_the_shared_upload_directory(cluster):
     stored = [f for _, _, files in os.walk(os.path.join(cluster.upload_dir, "evidence"))
               for f in files]
     assert stored  # the evidence went where every server reads it
+
+
+def test_a_scheme_imported_through_one_server_is_served_by_the_other_at_once(cluster):
+    from tests.test_catalogue_import import PLUGINS, toml_version
+    a, b = (s.url for s in cluster.app_servers)
+    code = "thanhhoa-hai-may-2026"
+    reader = log_in(b, demo("viewer", "thanhhoa"))
+    assert code not in reader.get(f"{b}/catalogue").text  # B has read the schemes already
+    admin = log_in(a, demo("province_admin", "thanhhoa"))
+    data = toml_version(code, family="thanhhoa-hai-may", version=1,
+                        source=PLUGINS / "thanhhoa" / "schemes" / "thanhhoa-huyen-2022.toml")
+    preview = admin.post(f"{a}/catalogue/import",
+                         data={"csrf_token": _token(admin.get(f"{a}/catalogue/import").text)},
+                         files={"file": ("bo-moi.toml", io.BytesIO(data), "text/plain")})
+    assert preview.status_code == 200, preview.text[:300]
+    confirm = re.search(r'action="(/catalogue/import/[^"]+/confirm)"', preview.text).group(1)
+    done = admin.post(f"{b}{confirm}", data={"csrf_token": _token(preview.text),
+                                             "filename": "bo-moi.toml"})  # staged on A
+    assert done.status_code == 200 and "Đã nhập bộ chỉ số" in done.text, done.text[:300]
+    for server, browser in ((a, admin), (b, reader)):
+        assert code in browser.get(f"{server}/catalogue").text, server
+        assert browser.get(f"{server}/catalogue/{code}").status_code == 200, server
+    other = log_in(a, demo("appraiser", "dienbien"))
+    assert other.get(f"{a}/catalogue/{code}").status_code == 404

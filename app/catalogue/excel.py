@@ -1,21 +1,28 @@
 """A scheme as an Excel workbook laid out like the decision's table (openpyxl, no Flask).
 
+It is also the import format: an official downloads last year's, edits it and uploads it as the
+next version (app/catalogue/excel_reader.py reads it back). So every field of every row is in a
+column, and the header fields are on the sheet "Thông tin chung" (app/catalogue/excel_header.py).
 Each parent's maximum is a =SUM of its children's cells, so a reader who edits a number sees at
 once whether the table still adds up to what the decision prints.
 """
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from app.catalogue.model import UNIT_TYPES, Row, Scheme
-from app.periods import TYPE_LABELS
+from app.catalogue.excel_header import write_guide_sheet, write_header_sheet
+from app.catalogue.model import PILLARS, UNIT_TYPES, Row, Scheme
+from app.catalogue.workbook_format import (
+    COLUMNS, GUIDE_SHEET, HEADER_SHEET, INPUT_LABELS, LEVEL_LABELS, PERIOD_LABELS, ROWS_SHEET,
+    TARGET_OP_LABELS, TARGETS_PREFIX, YES,
+)
 from app.scoring.core import CORE
 from app.xlsx_cells import put
 from app.xlsx_layout import fit_heights
@@ -76,42 +83,133 @@ def format_date(value) -> str:
 
 
 def scheme_workbook(scheme: Scheme, method_labels: dict[str, str] | None = None) -> bytes:
-    """The scheme as .xlsx bytes: title, source, header, then one line per row in order.
+    """The scheme as .xlsx bytes, the form an official edits and imports as the next version:
+    the sheet of rows laid out like the decision's table (title, source, header, one line per
+    row, the total), the header fields, and the allowed values.
     ``method_labels``: the registry's (a plugin's own methods too); the core's without it."""
+    labels = method_labels or {name: method.label for name, method in CORE.items()}
     book = Workbook()
     sheet = book.active
-    sheet.title = scheme.code[:31]
-    labels = method_labels or {name: method.label for name, method in CORE.items()}
-    columns = _columns(scheme, labels)
+    sheet.title = ROWS_SHEET
+    defaults = row_defaults(scheme)
+    columns = _columns(scheme, labels, defaults)
     _write_heading(sheet, scheme, columns)
     line_of = _write_rows(sheet, scheme, columns)
     if scheme.kind == "points":
         _write_total(sheet, scheme, columns, line_of)
     page_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"C{FIRST_DATA_ROW}")
     fit_heights(sheet)  # long titles and explanations wrap: rows grow instead of overprinting
+    write_header_sheet(book.create_sheet(HEADER_SHEET), scheme, labels, defaults)
+    write_guide_sheet(book.create_sheet(GUIDE_SHEET), labels)
+    book.active = 0
     buffer = BytesIO()
     book.save(buffer)
     return with_cached_values(book, buffer.getvalue())
 
 
-def _columns(scheme: Scheme, labels: dict[str, str]) -> list[tuple[str, int, object]]:
+def row_defaults(scheme: Scheme) -> dict[str, str]:
+    """The method and period a blank cell stands for: those of most parent rows (a parent is
+    not scored, so its cells stay blank unless they differ), of most rows where all are leaves."""
+    rows = [row for row in scheme.rows if row.children] or scheme.rows
+    return {key: Counter(getattr(row, key) for row in rows).most_common(1)[0][0]
+            for key in ("method", "period")}
+
+
+def _columns(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]):
     """(heading, width, value of a row) for each column; the points column is filled apart."""
-    noun = "Chỉ số" if scheme.kind == "points" else "Chỉ tiêu"  # the decision's own heading
-    columns = [("STT/Mã", 10, lambda row: row.code), (noun, 60, lambda row: row.title)]
-    if scheme.kind == "points":
-        columns.append((POINTS_HEADING, 11, None))
-    columns += [
-        ("Cách chấm", 22, lambda row: labels.get(row.method, row.method) if row.is_leaf else None),
-        ("Kỳ", 9, lambda row: TYPE_LABELS[row.period] if row.is_leaf else None),
-        ("Đơn vị tính", 12, lambda row: row.measure),
-        ("Cơ quan chủ trì", 28, lambda row: row.lead),
-        ("Cơ quan phối hợp", 36, lambda row: "; ".join(row.coordinating) or None),
-    ]
-    for heading, types in threshold_columns(scheme):
-        columns.append((f"Chỉ tiêu: {heading}", 18, _threshold(types[0])))
-    if any(row.explanation for row in scheme.rows):
-        columns.append(("Giải thích", 60, lambda row: (row.explanation or "").strip() or None))
+    has_targets = any(row.targets for row in scheme.rows)
+    wanted = [c for c in COLUMNS if c.key not in ("max_points", "targets", "target_op", "level",
+                                                  "raised_from")
+              or (c.key == "max_points" and (scheme.kind == "points"
+                                             or any(r.max_points is not None for r in scheme.rows)))
+              or (c.key in ("targets", "target_op") and (has_targets or scheme.kind == "target"))
+              or (c.key in ("level", "raised_from")
+                  and (scheme.kind == "target" or any(r.level for r in scheme.rows)))]
+    values = _row_values(scheme, labels, defaults)
+    columns = []
+    for column in wanted:
+        if column.key == "targets":
+            columns += [(f"{TARGETS_PREFIX} {heading}", column.width, _threshold(types[0]))
+                        for heading, types in target_groups(scheme)]
+        elif column.key == "title":
+            noun = "Chỉ số" if scheme.kind == "points" else "Chỉ tiêu"  # the decision's heading
+            columns.append((noun, column.width, values["title"]))
+        elif column.key == "max_points":
+            columns.append((column.heading, column.width, None))
+        else:
+            columns.append((column.heading, column.width, values[column.key]))
     return columns
+
+
+def _row_values(scheme: Scheme, labels: dict[str, str], defaults: dict[str, str]) -> dict:
+    """What each column shows of a row: labels officials read, blank where the row follows a
+    default (the method and period of a parent, its parent's pillar, its method's input)."""
+    def method(row: Row):
+        if not row.is_leaf and row.method == defaults["method"]:
+            return None
+        return labels.get(row.method, row.method)
+
+    def period(row: Row):
+        return None if not row.is_leaf and row.period == defaults["period"] \
+            else PERIOD_LABELS[row.period]
+
+    def pillar(row: Row):
+        parent = scheme.by_code.get(row.parent) if row.parent else None
+        own = row.pillar if parent is None or row.pillar != parent.pillar else None
+        return PILLARS.get(own, own) if own else None
+
+    def input_(row: Row):
+        method_ = CORE.get(row.method)
+        follows = method_ is not None and method_.default_input(row.measure) == row.input
+        # a plugin's own method: its default input is not known here, so the input is written
+        return None if follows else INPUT_LABELS.get(row.input, row.input)
+
+    def parent(row: Row):
+        implied = row.code.rsplit(".", 1)[0] if "." in row.code else None
+        return row.parent if row.parent != implied else None
+
+    return {
+        "code": lambda row: row.code,
+        "title": lambda row: row.title,
+        "method": method,
+        "period": period,
+        "measure": lambda row: row.measure,
+        "lead": lambda row: row.lead,
+        "coordinating": lambda row: "; ".join(row.coordinating) or None,
+        "target_op": lambda row: TARGET_OP_LABELS[row.target_op]
+        if row.targets or row.target_op != ">=" else None,
+        "level": lambda row: LEVEL_LABELS.get(row.level, row.level),
+        "raised_from": lambda row: row.raised_from,
+        "explanation": lambda row: row.explanation,
+        "pillar": pillar,
+        "evidence_required": lambda row: YES if row.evidence_required else None,
+        "not_assessable": lambda row: YES if row.not_assessable else None,
+        "measured": lambda row: row.measured_source,
+        "input": input_,
+        "parent": parent,
+        "lead_unit": lambda row: row.lead_unit,
+        "method_note": lambda row: row.method_note,
+        "source_title": lambda row: row.source_title,
+    }
+
+
+def target_groups(scheme: Scheme) -> list[tuple[str, list[str]]]:
+    """The threshold columns of any scheme whose rows carry thresholds (see threshold_columns)."""
+    rows = [row for row in scheme.rows if row.targets]
+    if not rows:
+        return [] if scheme.kind != "target" else [
+            (UNIT_TYPES[t], [t]) for t in scheme.unit_types]
+    groups: list[list[str]] = []
+    types = list(scheme.unit_types) + sorted({t for r in rows for t in r.targets} -
+                                              set(scheme.unit_types))
+    for unit_type in types:
+        same = next((group for group in groups if all(
+            row.targets.get(group[0]) == row.targets.get(unit_type) for row in rows)), None)
+        if same is None:
+            groups.append([unit_type])
+        else:
+            same.append(unit_type)
+    return [(" / ".join(UNIT_TYPES.get(t, t) for t in group), group) for group in groups]
 
 
 def _threshold(unit_type: str):
@@ -166,8 +264,6 @@ def _write_rows(sheet, scheme: Scheme, columns) -> dict[str, int]:
                 cell.font = Font(bold=True)
                 cell.fill = MAIN_FILL
         sheet.cell(line, 2).alignment = Alignment(wrap_text=True, vertical="top", indent=row.depth)
-        if row.source_title:
-            sheet.cell(line, 2).comment = Comment(f"Văn bản in: {row.source_title}", "Chỉ số")
     return line_of
 
 

@@ -2,6 +2,7 @@
 from app.models.assessment import Answer, Assessment
 from app.models.audit import AuditEvent
 from app.models.evidence import Evidence, EvidenceLink
+from app.models.imported_scheme import ImportedScheme
 from app.models.login_attempt import LoginAttempt
 from app.models.mail import MailPreference, OutboxMail, PasswordReset
 from app.models.period import Period
@@ -13,7 +14,7 @@ from app.models.user import User
 from app.models.workflow import ApiToken, AppraiserScope, Notification, Publication, Question
 
 __all__ = ["Answer", "ApiToken", "AppraiserScope", "Assessment", "AuditEvent", "Evidence",
-           "EvidenceLink", "LoginAttempt", "MailPreference", "MonthlyReport", "Notification",
+           "EvidenceLink", "ImportedScheme", "LoginAttempt", "MailPreference", "MonthlyReport", "Notification",
            "OfficeAssignment", "OutboxMail", "Participation", "PasswordReset", "Period", "Province",
            "ProvincePlugin", "Publication", "PublicationSnapshot", "PublishedPlace", "Question",
            "Unit", "User"]

@@ -1,4 +1,5 @@
-"""Catalogue pages: the schemes of the province's enabled plugins, on screen and as Excel."""
+"""Catalogue pages: the schemes the province uses (its enabled plugins' and those it imported),
+on screen and as Excel."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -8,6 +9,7 @@ from app.catalogue.excel import format_date, scheme_workbook, threshold_columns
 from app.catalogue.model import Row, Scheme
 from app.periods import TYPE_LABELS
 from app.permissions import require
+from app.services import imported_schemes
 from app.web import registry, render
 from app.web.home import enabled_schemes, province_required
 from app.web.ownership import scheme_or_404
@@ -44,6 +46,7 @@ def show(code):
         pillar_error=pillar_error, groups=_groups(scheme, pillar), show=_columns(scheme),
         thresholds=threshold_columns(scheme), defaults=_defaults(scheme),
         source_date=format_date(scheme.source.get("date")), PERIOD_LABELS=TYPE_LABELS,
+        imported=imported_schemes.source_of(code) if scheme.origin == "imported" else None,
     ))
     response.vary.add("HX-Request")  # the same URL answers a fragment or a page
     return response

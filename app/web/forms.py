@@ -65,6 +65,10 @@ class ImportUsersForm(FlaskForm):
     file = FileField("Tệp Excel (.xlsx) hoặc CSV", render_kw={"accept": ".xlsx,.csv"})
 
 
+class ImportSchemeForm(FlaskForm):
+    file = FileField("Tệp Excel (.xlsx) của bộ chỉ số", render_kw={"accept": ".xlsx,.toml"})
+
+
 class PeriodForm(FlaskForm):
     scheme = PickField("Bộ chỉ số", validators=[required("bộ chỉ số")])
     code = StringField("Kỳ báo cáo", validators=[required("kỳ báo cáo")],

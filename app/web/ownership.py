@@ -54,6 +54,9 @@ RESOLVERS = {
 ENDPOINT_RESOLVERS = {
     "catalogue.show": {"code": _scheme},
     "catalogue.excel": {"code": _scheme},
+    "catalogue_import.source": {"code": _scheme},
+    # a staged upload's token: found only in the province's own folder (staged_uploads)
+    "catalogue_import.confirm": {"token": _anything},
     "admin.enter_province": {"code": _anything},  # superadmin only, across provinces by design
     # Public results name a province (any, logged in or not) and objects of it; the view reads
     # that province's published data only, and answers 404 unless it turned the page on.

@@ -1,0 +1,107 @@
+"""An imported scheme goes the whole way on the same app object, with no restart: a period,
+entry, evidence, submission, appraisal, publication, ranking, exports and the API; and once
+published it can only be superseded."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from app.calendar import default_calendar
+from app.catalogue.loader import load_scheme
+from tests.conftest import demo, login
+from tests.test_api import token
+from tests.test_appraisal import PDF
+from tests.test_catalogue_import import PLUGINS, cli_import, toml_version
+
+SO = PLUGINS / "dienbien" / "schemes" / "dienbien-so-2022.toml"
+CODE = "dienbien-so-2026"
+FORM = f"/assessments/{CODE}/2026/dienbien.so-tttt"
+REVIEW = f"/appraisal/{CODE}/2026/dienbien.so-tttt"
+HX = {"HX-Request": "true"}
+
+
+def signed_in(app, role, province="dienbien"):
+    client = app.test_client()
+    login(client, demo(role, province))
+    return client
+
+
+def imported(app, tmp_path):
+    data = toml_version(CODE, family="dienbien-so", version=2, first_year=2026, source=SO)
+    result = cli_import(app, tmp_path, data, "so-2026.toml", "--province", "dienbien")
+    assert result.exit_code == 0, result.output
+    return data
+
+
+def test_an_imported_scheme_goes_end_to_end_without_a_restart(app, tmp_path, on_day):
+    on_day(date(2026, 11, 10))
+    data = imported(app, tmp_path)
+    admin = signed_in(app, "province_admin")
+    opened = admin.post("/periods", data={"scheme": CODE, "code": "2026"})
+    assert opened.status_code == 302, opened.get_data(as_text=True)[:800]
+
+    unit = signed_in(app, "unit_user")
+    leaves = app.extensions["chiso"].schemes[CODE].leaves
+    for row in leaves:
+        saved = unit.post(f"{FORM}/rows/{row.code}", headers=HX, data={
+            f"{row.code}__self_score": "1" if row.input == "score" else "",
+            f"{row.code}__value": "1" if row.input == "boolean" else "",
+            f"{row.code}__numerator": "1" if row.input == "fraction" else "",
+            f"{row.code}__denominator": "2" if row.input == "fraction" else "",
+            f"{row.code}__no_evidence_reason": "Đang chờ văn bản"})
+        assert saved.status_code == 200, saved.get_data(as_text=True)[:300]
+    first = leaves[0].code
+    evidence = unit.post(f"{FORM}/rows/{first}/evidence", headers=HX,
+                         content_type="multipart/form-data",
+                         data={f"{first}__ev_file": (io.BytesIO(PDF), "quyet-dinh.pdf")})
+    assert evidence.status_code == 200, evidence.get_data(as_text=True)[:300]
+    submitted = unit.post(f"{FORM}/submit", data={"confirm": "1"}, follow_redirects=True)
+    assert "Chưa nộp được" not in submitted.get_data(as_text=True)
+
+    appraiser = signed_in(app, "appraiser")
+    done = appraiser.post(f"{REVIEW}/agree-remaining", data={"code": [r.code for r in leaves]},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã đồng ý điểm tự chấm" in done
+
+    published = admin.post(f"/rankings/{CODE}/2026/publish", data={"confirm": "1"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "Đã công bố kết quả" in published and "Sở Thông tin và Truyền thông" in published
+    for export in ("ranking.csv", "ranking.xlsx", "scoresheet.csv", "scoresheet.xlsx"):
+        answer = admin.get(f"/rankings/{CODE}/2026/{export}")
+        assert answer.status_code == 200 and answer.data, export
+    assert admin.get(f"{FORM}/export.xlsx").status_code == 200
+    schemes = app.test_client().get("/api/v1/schemes", headers={
+        "Authorization": f"Bearer {token(app, 'province_admin')}"}).get_json()
+    origins = {s["code"]: s["origin"] for s in schemes}
+    assert origins[CODE] == "imported" and origins["dienbien-so-2022"] == "plugin"
+    listed = {s["code"]: s for s in schemes}
+    assert listed["dienbien-so-2022"]["last_year"] == 2025  # superseded from 2026
+
+    # published figures never move: the version can only be superseded now
+    again = cli_import(app, tmp_path, data, "so-2026.toml", "--province", "dienbien")
+    assert again.exit_code == 1 and "đã công bố kết quả" in again.output
+    page = admin.post("/catalogue/import", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(data), "so-2026.toml")})
+    assert page.status_code == 422 and "chỉ có thể thay bằng phiên bản mới" in \
+        page.get_data(as_text=True)
+
+
+def test_an_unpublished_import_is_replaced_by_importing_its_code_again(app, tmp_path):
+    imported(app, tmp_path)
+    changed = toml_version(CODE, family="dienbien-so", version=2, first_year=2026, source=SO,
+                           edit=lambda t: t.replace("CHỈ SỐ", "CHỈ SỐ (SỬA)", 1))
+    result = cli_import(app, tmp_path, changed, "so-2026b.toml", "--province", "dienbien")
+    assert result.exit_code == 0 and "Thay bản đã nhập" in result.output, result.output
+    with app.app_context():
+        assert "(SỬA)" in app.extensions["chiso"].schemes[CODE].title
+
+
+def test_an_imported_scheme_no_plugin_answers_for_gets_the_core_calendar(app):
+    scheme = load_scheme(SO, "nowhere")
+    scheme.origin, scheme.owner = "imported", "nowhere"
+    calendar = app.extensions["chiso"].calendar(scheme)
+    assert calendar.period_types == ("year",)
+    from app.periods import parse
+    assert calendar.deadline(parse("2026")) == date(2026, 12, 31)
+    assert default_calendar(scheme).deadline(parse("2026")) == date(2026, 12, 31)
