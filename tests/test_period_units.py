@@ -9,7 +9,7 @@ from vietnam_provinces import ProvinceCode, Ward
 from app import tenancy
 from app.catalogue.model import Scheme
 from app.extensions import db
-from app.models import Period, Unit
+from app.models import Period
 from app.services.lookups import unit_in_period
 from app.services.period_units import units_of_period
 from app.services.rankings import not_ranked

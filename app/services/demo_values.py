@@ -27,10 +27,11 @@ APPRAISED = 3  # …and of those, appraised
 PARTICIPATION = Decimal("0.4")
 
 
-def load_demo_values(registry, province_code: str, keep_empty: set[str]) -> int:
-    """Fill the open periods of the province's schemes; returns how many assessments were made."""
+def load_demo_values(registry, schemes: list[Scheme], keep_empty: set[str]) -> int:
+    """Fill the open periods of these schemes (of the province in scope); returns how many
+    assessments were made."""
     made = 0
-    for scheme in registry.schemes_of(province_code):
+    for scheme in schemes:
         if scheme.kind == "monitor":
             made += _fill_monitor(registry, scheme, keep_empty)
             continue
@@ -125,6 +126,8 @@ def _fill(scheme: Scheme, period: Period, unit: Unit, index: int, methods: Metho
                             period_id=period.id, unit_id=unit.id, state=state,
                             submitted_at=datetime.utcnow() if state != "draft" else None)
     for row in visible_rows(scheme, period):
+        if row.measured_source:
+            continue  # its value comes from the system that measures it, never from the unit
         answer = _answer(row, unit, state == "draft" and _hash(unit.code, row.code) % 3 == 0,
                          methods)
         if answer is not None:
