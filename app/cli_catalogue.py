@@ -47,8 +47,9 @@ def catalogue_import(file, province_code, dry_run):
     with tenancy.scoped(province.id):
         result = imports.preview(registry(), province, data, path.name)
         if result.problems:
-            for problem in result.problems:
-                click.echo(str(problem), err=True)
+            for problem in result.problems:  # "" : the file as a whole (a TOML one too)
+                click.echo(str(problem) if problem.sheet else f"{path.name}: {problem.message}",
+                           err=True)
             fail(f"{path.name}: {len(result.problems)} vấn đề; chưa lưu gì.")
         for line in summary(result):
             click.echo(line)
@@ -79,9 +80,5 @@ def summary(result) -> list[str]:
         lines.append(f"Không khác phiên bản trước ({result.earlier.code}).")
     else:
         lines.append(f"Khác phiên bản trước ({result.earlier.code}): {len(result.changes)} thay đổi")
-        lines.extend(f"  {change_text(change)}" for change in result.changes)
+        lines.extend(f"  {change.label}" for change in result.changes)
     return lines
-
-
-def change_text(change) -> str:
-    return str(change)

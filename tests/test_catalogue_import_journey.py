@@ -12,7 +12,7 @@ from app.catalogue.loader import load_scheme
 from tests.conftest import demo, login
 from tests.test_api import token
 from tests.test_appraisal import PDF
-from tests.test_catalogue_import import PLUGINS, cli_import, toml_version
+from tests.test_catalogue_import import PLUGINS, cli_import, next_version
 
 SO = PLUGINS / "dienbien" / "schemes" / "dienbien-so-2022.toml"
 CODE = "dienbien-so-2026"
@@ -28,8 +28,8 @@ def signed_in(app, role, province="dienbien"):
 
 
 def imported(app, tmp_path):
-    data = toml_version(CODE, family="dienbien-so", version=2, first_year=2026, source=SO)
-    result = cli_import(app, tmp_path, data, "so-2026.toml", "--province", "dienbien")
+    data = next_version(app, tmp_path, "dienbien-so-2022", CODE)
+    result = cli_import(app, tmp_path, data, "so-2026.xlsx", "--province", "dienbien")
     assert result.exit_code == 0, result.output
     return data
 
@@ -79,19 +79,19 @@ def test_an_imported_scheme_goes_end_to_end_without_a_restart(app, tmp_path, on_
     assert listed["dienbien-so-2022"]["last_year"] == 2025  # superseded from 2026
 
     # published figures never move: the version can only be superseded now
-    again = cli_import(app, tmp_path, data, "so-2026.toml", "--province", "dienbien")
+    again = cli_import(app, tmp_path, data, "so-2026.xlsx", "--province", "dienbien")
     assert again.exit_code == 1 and "đã công bố kết quả" in again.output
     page = admin.post("/catalogue/import", content_type="multipart/form-data",
-                      data={"file": (io.BytesIO(data), "so-2026.toml")})
+                      data={"file": (io.BytesIO(data), "so-2026.xlsx")})
     assert page.status_code == 422 and "chỉ có thể thay bằng phiên bản mới" in \
         page.get_data(as_text=True)
 
 
 def test_an_unpublished_import_is_replaced_by_importing_its_code_again(app, tmp_path):
     imported(app, tmp_path)
-    changed = toml_version(CODE, family="dienbien-so", version=2, first_year=2026, source=SO,
-                           edit=lambda t: t.replace("CHỈ SỐ", "CHỈ SỐ (SỬA)", 1))
-    result = cli_import(app, tmp_path, changed, "so-2026b.toml", "--province", "dienbien")
+    changed = next_version(app, tmp_path, "dienbien-so-2022", CODE,
+                           title="BỘ CHỈ SỐ (SỬA) CỦA CÁC SỞ")
+    result = cli_import(app, tmp_path, changed, "so-2026b.xlsx", "--province", "dienbien")
     assert result.exit_code == 0 and "Thay bản đã nhập" in result.output, result.output
     with app.app_context():
         assert "(SỬA)" in app.extensions["chiso"].schemes[CODE].title

@@ -15,35 +15,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.catalogue.excel_reader import WorkbookRefused, read_workbook
 from app.catalogue.loader import CatalogueError, parse_scheme
 from app.catalogue.model import Scheme
+from app.catalogue.workbook_format import HEADER_SHEET, Problem, header_label
 from app.extensions import db
 from app.imported_registry import as_scheme
 from app.models import ImportedScheme, Period, Province, Publication
 from app.plugins import Registry
 from app.services import audit
-from app.storage import ArchiveRefused, check_workbook
 
-MAX_BYTES = 5 * 1024 * 1024  # a decision's table is a few hundred rows: tens of kilobytes
+MAX_BYTES = 5 * 1024 * 1024  # the reader's own limit (excel_reader.MAX_BYTES), for every file
 EXTENSIONS = ("xlsx", "toml")  # the workbook, or the TOML form docs/catalogue-format.md shows
-HEADER_SHEET = "Thông tin chung"  # where code, family, version and years are typed
 PUBLISHED = "đã công bố kết quả: chỉ có thể thay bằng phiên bản mới"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix, where it is: sheet, row and column of the workbook (None: the file)."""
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = ", ".join(part for part in (
-            f"trang «{self.sheet}»" if self.sheet else None,
-            f"dòng {self.row}" if self.row else None,
-            f"cột «{self.column}»" if self.column else None) if part)
-        return f"{where}: {self.message}" if where else self.message
 
 
 @dataclass
@@ -83,7 +67,7 @@ def preview(registry: Registry, province: Province, data: bytes, filename: str) 
         result.problems = refused.problems
         return result
     result.scheme = scheme
-    result.problems = _placement_problems(registry, province, scheme, result)
+    result.problems = _placement_problems(registry, province, scheme, result, data)
     if not result.problems and result.earlier is not None:
         result.changes = _differences(result.earlier, scheme)
     return result
@@ -128,51 +112,42 @@ class _Refused(Exception):
 
 
 def _read(registry: Registry, province: Province, data: bytes, filename: str) -> Scheme:
-    """The file's scheme, validated by the one loader, as this province would own it."""
+    """The file's scheme, validated by the one loader (the workbook reader checks the file's
+    size and archive before it opens it). The plugin code is provisional:
+    _placement_problems settles whose family the scheme continues."""
     kind = extension(filename)
     if kind not in EXTENSIONS:
-        raise _Refused([Problem(None, None, None, f"Tệp «{filename}» không phải bảng Excel "
-                                                  "(.xlsx): hãy tải bảng của bộ chỉ số năm "
-                                                  "trước về, sửa rồi tải lên.")])
-    if not data:
-        raise _Refused([Problem(None, None, None, "Tệp rỗng.")])
+        raise _Refused([Problem("", None, None, f"«{filename}» không phải bảng Excel (.xlsx): "
+                                                "hãy tải bảng của bộ chỉ số năm trước về, sửa "
+                                                "rồi tải lên.")])
+    if kind == "xlsx":
+        try:
+            return read_workbook(data, province.code, registry.scoring_methods, filename)
+        except WorkbookRefused as refused:
+            raise _Refused(refused.problems) from None
     if len(data) > MAX_BYTES:
-        raise _Refused([Problem(None, None, None, f"Tệp lớn hơn {MAX_BYTES // (1024 * 1024)} MB: "
-                                                  "bảng chỉ số không cần lớn như vậy.")])
-    # the plugin code is provisional: _placement_problems settles whose family it continues
+        raise _Refused([Problem("", None, None, f"tệp lớn hơn {MAX_BYTES // 2**20} MB.")])
     try:
-        if kind == "toml":
-            scheme = parse_scheme(data, filename, province.code, registry.scoring_methods)
-        else:
-            check_workbook(data)
-            from app.catalogue.excel_reader import WorkbookRefused, read_workbook
-            try:
-                scheme = read_workbook(data, province.code, registry.scoring_methods)
-            except WorkbookRefused as refused:
-                raise _Refused(list(refused.problems)) from None
-    except ArchiveRefused as exc:
-        raise _Refused([Problem(None, None, None, str(exc))]) from None
+        return parse_scheme(data, filename, province.code, registry.scoring_methods)
     except CatalogueError as exc:
-        raise _Refused([Problem(None, None, None, _without_file_name(str(exc), filename))]) \
-            from None
-    return scheme
-
-
-def _without_file_name(message: str, filename: str) -> str:
-    """The loader names the file first ("x.toml: …"); the page shows the file's name already."""
-    for prefix in (f"{filename}: ", f"{filename}, "):
-        if message.startswith(prefix):
-            return message[len(prefix):]
-    return message
+        where = f"Mã «{exc.code}»: " if exc.code is not None else ""
+        raise _Refused([Problem("", None, None, where + exc.detail)]) from None
 
 
 # -- the checks only the registry and the database can make -------------------------------
 def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
-                        result: Preview) -> list[Problem]:
+                        result: Preview, data: bytes) -> list[Problem]:
     problems: list[Problem] = []
+    lines = _header_lines(data) if extension(result.filename) == "xlsx" else {}
 
-    def refuse(column: str, message: str) -> None:
-        problems.append(Problem(HEADER_SHEET, None, column, message))
+    def refuse(key: str, message: str) -> None:
+        """A problem at the header line of ``key`` (its value is in column B)."""
+        if extension(result.filename) != "xlsx":  # the TOML form: no sheet to point at
+            problems.append(Problem("", None, None, f"{header_label(key)}: {message}"))
+            return
+        line = lines.get(key)
+        problems.append(Problem(HEADER_SHEET, line, "B" if line else None, message,
+                                header_label(key)))
 
     with_plugin = _family_plugin(registry, province, scheme, refuse)
     if with_plugin is None:
@@ -185,21 +160,21 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
         ImportedScheme.code == scheme.code))  # tenant scoped: this province's only
     taken = registry.schemes.get(scheme.code)
     if scheme.code in registry.plugin_schemes:
-        refuse("Mã", f"mã «{scheme.code}» là mã của một bộ chỉ số có sẵn (plugin): hãy đặt mã khác")
+        refuse("code", f"mã «{scheme.code}» là mã của một bộ chỉ số có sẵn (plugin): hãy đặt mã khác")
     elif existing is None and (taken is not None or _taken_elsewhere(scheme.code)):
-        refuse("Mã", f"mã «{scheme.code}» đã có bộ chỉ số khác dùng: hãy đặt mã khác")
+        refuse("code", f"mã «{scheme.code}» đã có bộ chỉ số khác dùng: hãy đặt mã khác")
     elif existing is not None:
         if _published(scheme.code):
-            refuse("Mã", f"bộ chỉ số «{scheme.code}» {PUBLISHED}")
+            refuse("code", f"bộ chỉ số «{scheme.code}» {PUBLISHED}")
         result.replaces = existing
     family = [s for s in registry.family_versions(scheme) if s.code != scheme.code]
     for other in family:
         if other.version == scheme.version:
-            refuse("Phiên bản", f"họ «{scheme.family}» đã có phiên bản {scheme.version} "
+            refuse("version", f"họ «{scheme.family}» đã có phiên bản {scheme.version} "
                                 f"(bộ «{other.code}»): hãy tăng số phiên bản")
     overlap = _overlapping(family, scheme)
     if overlap is not None:
-        refuse("Năm đầu", f"các năm áp dụng ({_span(family + [scheme], scheme)}) trùng với "
+        refuse("first_year", f"các năm áp dụng ({_span(family + [scheme], scheme)}) trùng với "
                           f"phiên bản {overlap.version} của họ «{scheme.family}» (bộ "
                           f"«{overlap.code}», {_span(family + [scheme], overlap)})")
     if problems:
@@ -219,16 +194,37 @@ def _family_plugin(registry: Registry, province: Province, scheme: Scheme, refus
     plugin = plugin_family[0].plugin
     record = registry.plugin(plugin)
     if not province.plugin_enabled(plugin) or record is None:
-        refuse("Họ", f"họ «{scheme.family}» thuộc plugin «{plugin}» mà tỉnh chưa bật: "
+        refuse("family", f"họ «{scheme.family}» thuộc plugin «{plugin}» mà tỉnh chưa bật: "
                      "hãy đặt họ mới cho bộ chỉ số này")
         return None
     if record.info.shared:
         # several provinces use a shared plugin: one province's version would change the
         # family (and its years) under the others
-        refuse("Họ", f"họ «{scheme.family}» là bộ chỉ số dùng chung của plugin «{plugin}»: "
+        refuse("family", f"họ «{scheme.family}» là bộ chỉ số dùng chung của plugin «{plugin}»: "
                      "phiên bản mới do plugin cung cấp; hãy đặt họ mới cho bộ của tỉnh")
         return None
     return plugin
+
+
+def _header_lines(data: bytes) -> dict[str, int]:
+    """Key → line of the workbook's header sheet (the reader has checked the file already)."""
+    import io
+    import warnings
+
+    from openpyxl import load_workbook
+
+    from app.catalogue.workbook_format import fold
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        sheet = next(book[t] for t in book.sheetnames if fold(t) == fold(HEADER_SHEET))
+        return {str(key).strip(): number for number, (_label, _value, key) in enumerate(
+            sheet.iter_rows(max_col=3, max_row=200, values_only=True), start=1) if key}
+    except (StopIteration, ValueError):
+        return {}
+    finally:
+        book.close()
 
 
 def _taken_elsewhere(code: str) -> bool:
@@ -273,8 +269,5 @@ def _span(schemes: list[Scheme], scheme: Scheme) -> str:
 
 
 def _differences(earlier: Scheme, later: Scheme) -> list:
-    try:
-        from app.catalogue.diff import differences
-    except ImportError:  # the reader's branch not merged yet
-        return []
+    from app.catalogue.diff import differences
     return differences(earlier, later)
