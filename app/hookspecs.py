@@ -57,7 +57,7 @@ def chiso_history() -> list[dict]:
 
 @hookspec
 def chiso_demo() -> dict:
-    """Demo extras for `flask demo`, shown so that every page has something real: ``demo_unit``, the code of the unit the province's demo unit user works for (a province without one is left out of the demo), and optionally ``office_assignments``: [{unit, scheme, code, lead, coordinating}]."""
+    """Demo extras for `flask demo`, shown so that every page has something real: ``demo_unit``, the code of the unit the province's demo unit user works for (a province without one is left out of the demo), and optionally ``office_assignments``: [{unit, scheme, code, lead, coordinating}] and ``commune_scheme``: True to have the demo run on the province's current (2025) communes with an imported commune-level demo scheme (the first province that asks gets it)."""
 
 
 @hookspec

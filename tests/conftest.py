@@ -47,11 +47,11 @@ def _build(app) -> None:
     from app.services.demo import demo_units, load_demo
     with app.app_context():
         upgrade()
-        # Users, units and open periods only: tests start from empty forms (demo values have
-        # their own test).
+        # Users, units and open periods only: tests start from empty forms and the 2022
+        # structure (demo values and the demo's 2025 communes have their own tests).
         registry = app.extensions["chiso"]
         list(load_demo(registry, demo_units(registry), DEMO_PERIOD, DEMO_PASSWORD,
-                       values=False))
+                       values=False, communes=False))
         db.session.remove()
         db.engine.dispose()
 

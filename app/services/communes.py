@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +25,7 @@ from app.periods import PeriodId
 from app.scoring.targets import Classification, classify
 from app.services import assessments as svc
 from app.services import audit
+from app.services.period_units import valid_on
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -35,13 +36,13 @@ class CommuneError(ValueError):
 
 # -- units --------------------------------------------------------------------------------
 def valid_in(year: int):
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    return and_((Unit.valid_from.is_(None)) | (Unit.valid_from <= end),
-                (Unit.valid_to.is_(None)) | (Unit.valid_to >= start))
+    """The units the year assesses: those existing on its last day (app/services/period_units.py),
+    so that a 2025 year lists the current communes, not also the ones merged on 1 July."""
+    return valid_on(date(year, 12, 31))
 
 
 def communes(scheme: Scheme, year: int) -> list[Unit]:
-    """Every unit of the scheme's types that existed during the year, in official code order,
+    """Every unit of the scheme's types that the year assesses, in official code order,
     with its district loaded (shares() groups by it: one query, not one per district)."""
     return list(db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
                                                       valid_in(year))

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Notification, Period, Province, User
 from app.services import assessments as svc
 from app.services.notifications import notify
+from app.services.period_units import assessed_in
 from app.services.provinces import each_province
 
 REMINDER_DAYS = 3  # "the deadline is three days away"
@@ -58,8 +59,8 @@ def reminder_link(scheme: Scheme, period: Period, user: User) -> str | None:
     """The form the user still has to submit for this period, or None."""
     unit = svc.assessed_unit(scheme, user.unit)
     writer = user.unit if unit != user.unit else None  # an agency writing the province's KPIs
-    if unit is None or not svc.visible_rows(scheme, period, writer):
-        return None
+    if unit is None or not assessed_in(unit, period) or not svc.visible_rows(scheme, period, writer):
+        return None  # also a unit closed in 2025, for a period after it
     assessment = svc.get_assessment(scheme, period, unit)
     if assessment is not None and assessment.state != "draft":
         return None

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from app import clock, tenancy
 from app.extensions import db
-from app.models import OfficeAssignment, Period, Publication, Unit, User
+from app.models import OfficeAssignment, Period, Province, Publication, Unit, User
 from app.models.user import ROLE_LABELS
 from app.plugins import Registry
+from app.services.demo_communes import commune_demo_province, load_commune_demo
 from app.services.demo_values import load_demo_values
 from app.services.periods import open_period
 from app.services.provinces import setup_province
@@ -30,8 +31,9 @@ def demo_units(registry: Registry) -> dict[str, str]:
 
 
 def load_demo(registry: Registry, demo_units: dict[str, str], period: str, password: str,
-              values: bool = True):
-    """Yield one line per thing done; safe to run again (nothing is duplicated)."""
+              values: bool = True, communes: bool = True):
+    """Yield one line per thing done; safe to run again (nothing is duplicated). ``communes``:
+    also the 2025 structure of one province (app/services/demo_communes.py)."""
     _ensure_user(demo_email("superadmin", None), "superadmin", None, None, password)
     yield f"superadmin: {demo_email('superadmin', None)}"
     for code, unit_code in demo_units.items():
@@ -47,14 +49,30 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
                              unit.id if role == "unit_user" else None, password)
             opened = []
             _office_assignments(registry.demo(code))
-            for scheme in registry.schemes_of(code):
+            schemes = [s for s in registry.schemes_of(code) if s.origin == "plugin"]
+            for scheme in schemes:
                 for period_code in _demo_periods(scheme, period):
                     row, _ = open_period(registry, scheme.code, period_code, clock.today())
                     opened.append(f"{scheme.code} {row.code}")
             db.session.commit()
-            made = load_demo_values(registry, code, keep_empty={unit_code}) if values else 0
+            made = load_demo_values(registry, schemes, keep_empty={unit_code}) if values else 0
         yield (f"{code}: {province.name}, {added} đơn vị mới; kỳ mở: {', '.join(opened)}"
                + (f"; {made} hồ sơ mẫu" if made else ""))
+    code = commune_demo_province(registry, demo_units) if communes else None
+    if code is not None:
+        line, commune = load_commune_demo(registry, code, demo_email("unit_user", f"{code}-xa"),
+                                          password, _ensure_user)
+        made = 0
+        if values and commune is not None:
+            with tenancy.scoped(_province_id(code)):
+                imported = [s for s in registry.schemes_of(code) if s.origin == "imported"]
+                made = load_demo_values(registry, imported, keep_empty={commune})
+        yield line + (f"; {made} hồ sơ mẫu" if made else "")
+
+
+def _province_id(code: str) -> int:
+    with tenancy.unscoped():
+        return db.session.scalar(select(Province.id).where(Province.code == code))
 
 
 def _demo_periods(scheme, year: str) -> list[str]:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Participation, Period, Unit
 from app.scoring import Methods, propose
 from app.services.assessments import to_entry, visible_rows
+from app.services.period_units import valid_in_period
 
 FILLED_UNITS = 8  # per scheme and period
 SUBMITTED = 6  # of which submitted…
@@ -26,10 +27,11 @@ APPRAISED = 3  # …and of those, appraised
 PARTICIPATION = Decimal("0.4")
 
 
-def load_demo_values(registry, province_code: str, keep_empty: set[str]) -> int:
-    """Fill the open periods of the province's schemes; returns how many assessments were made."""
+def load_demo_values(registry, schemes: list[Scheme], keep_empty: set[str]) -> int:
+    """Fill the open periods of these schemes (of the province in scope); returns how many
+    assessments were made."""
     made = 0
-    for scheme in registry.schemes_of(province_code):
+    for scheme in schemes:
         if scheme.kind == "monitor":
             made += _fill_monitor(registry, scheme, keep_empty)
             continue
@@ -84,7 +86,7 @@ def _fill_monitor(registry, scheme: Scheme, keep_empty: set[str]) -> int:
 
 def _units(scheme: Scheme, period: Period, keep_empty: set[str]) -> list[Unit]:
     units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
-                                                  Unit.valid_to.is_(None))
+                                                  valid_in_period(period))
                                .order_by(Unit.code)).all()
     units = [u for u in units if u.code not in keep_empty]
     if scheme.kind == "target":
@@ -124,6 +126,8 @@ def _fill(scheme: Scheme, period: Period, unit: Unit, index: int, methods: Metho
                             period_id=period.id, unit_id=unit.id, state=state,
                             submitted_at=datetime.utcnow() if state != "draft" else None)
     for row in visible_rows(scheme, period):
+        if row.measured_source:
+            continue  # its value comes from the system that measures it, never from the unit
         answer = _answer(row, unit, state == "draft" and _hash(unit.code, row.code) % 3 == 0,
                          methods)
         if answer is not None:

@@ -87,7 +87,7 @@ def import_current(province: Province, current: CurrentDivisions,
         closed = _close_old_units(old_until)
         added = _add_divisions(province_unit, current.divisions, day)
         db.session.flush()
-    renamed = not _same_name(current.province_name, province.name, province_unit.name)
+    renamed = not same_name(current.province_name, province.name, province_unit.name)
     return ImportResult(closed=closed, added=added, old_until=old_until,
                         renamed_to=current.province_name if renamed else None)
 
@@ -113,7 +113,7 @@ def _add_divisions(province_unit: Unit, divisions: list[Division], day: date) ->
     return len(new_units)
 
 
-def _same_name(package_name: str, *our_names: str) -> bool:
+def same_name(package_name: str, *our_names: str) -> bool:
     """«Lào Cai» vs «Tỉnh Yên Bái»: compare without the «Tỉnh»/«Thành phố» prefix."""
     def bare(name):
         name = unicodedata.normalize("NFC", name).strip()

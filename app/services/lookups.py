@@ -13,7 +13,8 @@ from werkzeug.exceptions import NotFound
 from app import periods as period_ids
 from app.catalogue.model import Scheme
 from app.extensions import db
-from app.models import Period, Province, Unit
+from app.models import Assessment, Period, Province, Unit
+from app.services.period_units import assessed_in
 from app.tenancy import get_or_404
 
 
@@ -59,10 +60,15 @@ def scheme_and_period(scheme_code: str, period_code: str) -> tuple[Scheme, Perio
 
 
 def unit_in_period(code: str, period: Period) -> Unit | None:
-    """The unit with this code that existed during the period: codes are reused after mergers."""
-    ident = period.ident
-    return db.session.scalars(
-        select(Unit).where(Unit.code == code,
-                           (Unit.valid_from.is_(None)) | (Unit.valid_from <= ident.end),
-                           (Unit.valid_to.is_(None)) | (Unit.valid_to >= ident.start))
-        .order_by(Unit.valid_from.desc())).first()
+    """The unit with this code as the period knows it: codes are reused after mergers (a 2025
+    ward may carry a 2022 commune's code). The row assessed in the period if there is one (a
+    closed unit keeps its history), else the row the period assesses (valid on its last day);
+    None for a unit the period does not assess, such as a district in 2026."""
+    units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
+    if not units:
+        return None
+    assessed = set(db.session.scalars(select(Assessment.unit_id).where(
+        Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
+    if assessed:
+        return next(u for u in units if u.id in assessed)
+    return next((u for u in units if assessed_in(u, period)), None)

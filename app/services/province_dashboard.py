@@ -16,6 +16,7 @@ from app.scoring import Entry, met
 from app.services import communes
 from app.services.dashboard_choices import scheme_periods
 from app.services.dashboard_figures import IndexScore, heat_class, indices, percent
+from app.services.period_units import valid_in_period
 from app.services.rankings import RANKED_STATES, Group, Place
 
 SUBMITTED = ("submitted", "returned", "appraised", "published")
@@ -48,12 +49,11 @@ class Progress:
 
 def expected_units(scheme: Scheme, period: Period) -> set[int]:
     """The units that should report: the year's participants of a commune scheme, else every
-    unit of the scheme's types that existed during the period's year."""
-    year = period.ident.year
+    unit of the scheme's types that the period assesses (app/services/period_units.py)."""
     if scheme.is_commune_target_scheme:
-        return communes.participant_ids(scheme, year)
+        return communes.participant_ids(scheme, period.ident.year)
     return set(db.session.scalars(select(Unit.id).where(Unit.type.in_(scheme.unit_types),
-                                                        communes.valid_in(year))))
+                                                        valid_in_period(period))))
 
 
 def progress(scheme: Scheme, period: Period, today: date) -> Progress:

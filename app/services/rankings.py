@@ -26,7 +26,7 @@ from app.models import Answer, Assessment, Period, Publication, PublicationSnaps
 from app.permissions import can
 from app.plugins import Registry
 from app.services import period_totals, snapshots
-from app.services.communes import valid_in
+from app.services.period_units import valid_in_period
 from app.scoring import Entry, Totals
 from app.scoring.group import FAMILY_LABELS, FAMILY_ORDER, family, recompute
 from app.scoring.ranking import rank
@@ -260,10 +260,10 @@ def not_ranked(scheme: Scheme, period: Period, assessments: list[Assessment]) ->
     that has none, by group and name."""
     states = {a.unit_id: a.state for a in assessments}
     waiting = [u for u, state in states.items() if state not in RANKED_STATES]
-    # one query: the units of the scheme's types that existed in the period's year (as the
-    # dashboards expect them), and those with an unfinished assessment
+    # one query: the units of the scheme's types that the period assesses (those existing on
+    # its last day: a 2026 period has no districts), and those with an unfinished assessment
     units = db.session.scalars(select(Unit).where(
-        (Unit.type.in_(scheme.unit_types) & valid_in(period.ident.year))
+        (Unit.type.in_(scheme.unit_types) & valid_in_period(period))
         | Unit.id.in_(waiting))).all()
     units = sorted((u for u in units if states.get(u.id) not in RANKED_STATES),
                    key=lambda u: (_family_position(family(u.type)), u.name))

@@ -65,7 +65,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _province_context():
         from app.web.home import current_province
-        return {"current_province": current_province()}
+        return {"current_province": current_province(), "province_merger": _province_merger}
 
     for code, title, text in (
         (403, "Không có quyền", "Vai trò của bạn không được thực hiện thao tác này."),
@@ -97,6 +97,14 @@ def init_app(app) -> None:
         return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
                                text="Mã bảo vệ biểu mẫu (CSRF) không hợp lệ hoặc đã hết hạn. "
                                     "Hãy tải lại trang và thử lại; dữ liệu đã lưu không bị mất."), 400
+
+
+def _province_merger(province):
+    """The page's province (a template's `province`, else the user's) as merged since 2025, or
+    None: every page of a merged province says so (app/services/province_merger.py)."""
+    from app.models import Province
+    from app.services.province_merger import merger_of
+    return merger_of(province) if isinstance(province, Province) else None
 
 
 def _error_page(code, title, text):

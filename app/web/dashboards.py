@@ -22,6 +22,7 @@ from app.services import rankings as ranks
 from app.services import unit_dashboard as unit_board
 from app.web import registry, render
 from app.web.home import current_province, province_required
+from app.services.lookups import unit_in_period
 from app.web.ownership import scheme_and_period
 
 bp = Blueprint("dashboards", __name__)
@@ -73,15 +74,12 @@ def index():
 # -- one unit --------------------------------------------------------------------------------
 def _unit(code: str, period: Period) -> Unit:
     """The unit of that code (the row assessed in the period where codes were reused)."""
-    units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
-    if not units:
+    unit_ = unit_in_period(code, period)
+    if unit_ is None:
         abort(404)
     if can(current_user, "units.own_only") and getattr(current_user.unit, "code", None) != code:
         abort(404)  # a unit sees its own dashboard only; another's is as if it did not exist
-    assessed = set(db.session.scalars(select(Assessment.unit_id).where(
-        Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
-    return next((u for u in units if u.id in assessed),
-                next((u for u in units if u.current), units[0]))
+    return unit_
 
 
 @bp.route("/dashboards/unit/<scheme_code>/<period_code>/<unit_code>")

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Period, Unit
+from app.models import Period
 from app.permissions import can, require
 from app.services import assessments as svc
 from app.services.communes import participants
+from app.services.period_units import assessed_in, units_of_period
 from app.web import render
 from app.web.assessment_lookups import assessment_context, today, visible_rows
 from app.web.communes import entry_notices
@@ -67,17 +68,14 @@ def _units_for(scheme, period):
     """(assessed unit, writing agency) pairs the current user fills for a scheme."""
     if can(current_user, "units.own_only") and current_user.unit is not None:
         unit = svc.assessed_unit(scheme, current_user.unit)
-        if unit is None:
-            return []
+        if unit is None or not assessed_in(unit, period):
+            return []  # a district closed in 2025 has no form in a 2026 period
         return [(unit, current_user.unit if unit.id != current_user.unit.id else None)]
     if can(current_user, "entry.any_unit") and scheme.is_commune_target_scheme:
         # Only the communes marked as taking part that year, not all 173 of the province.
         return [(u, None) for u in participants(scheme, period.ident.year)]
     if can(current_user, "entry.any_unit"):
-        units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
-                                                      Unit.valid_to.is_(None))
-                                   .order_by(Unit.name)).all()
-        return [(u, None) for u in units]
+        return [(u, None) for u in units_of_period(scheme, period)]
     return []
 
 

@@ -17,7 +17,9 @@ class DienBien(FolderPlugin):
 
     @hookimpl
     def chiso_demo(self):
-        return {"demo_unit": "dienbien.so-tttt"}  # the demo unit user's: the Sở TT&TT
+        # The demo unit user's unit (the Sở TT&TT); and the demo on the 2025 communes is ours:
+        # Điện Biên kept its borders, so its current communes are its own.
+        return {"demo_unit": "dienbien.so-tttt", "commune_scheme": True}
 
 
 plugin = DienBien(Path(__file__).parent,

@@ -1,0 +1,76 @@
+"""The demo on the 2025 structure: one province's current communes and wards, assessed with a
+commune-level scheme its admin imported, so that every page can be tried after 1 July 2025.
+
+The province is the first of the demo whose plugin asks for it (``chiso_demo`` answers
+``commune_scheme: True``); the core names none. Its communes come from `units import-current`
+and the scheme from app/demo_data/demo-xa-2026.toml (made up, and titled so), written as the
+workbook the catalogue download gives and stored through the import service, exactly the path a
+province admin's upload takes. Every step finds what a first run made and leaves it: running
+`flask demo` twice gives the same data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import clock, tenancy
+from app.catalogue.excel import scheme_workbook
+from app.catalogue.loader import parse_scheme
+from app.extensions import db
+from app.models import Province, Unit
+from app.plugins import Registry
+from app.services import imported_schemes as imports
+from app.services.divisions import DivisionsError, import_current, package_divisions
+from app.services.periods import open_period
+
+DEMO_SCHEME = Path(__file__).resolve().parent.parent / "demo_data" / "demo-xa-2026.toml"
+DEMO_YEAR = "2026"
+COMMUNE_TYPES = ("xa", "phuong")
+
+
+def commune_demo_province(registry: Registry, demo_units: dict[str, str]) -> str | None:
+    """The first demo province whose plugin asks for the commune-level demo, or None."""
+    return next((code for code in demo_units
+                 if registry.plugin(code) is not None
+                 and registry.demo(code).get("commune_scheme")), None)
+
+
+def workbook_of_demo_scheme(registry: Registry, owner: str) -> tuple[str, bytes]:
+    """(scheme code, the .xlsx an admin would upload) of the demo scheme: the catalogue
+    download's layout, so the import reads it as it reads any province's edited download."""
+    scheme = parse_scheme(DEMO_SCHEME.read_bytes(), DEMO_SCHEME, owner, registry.scoring_methods)
+    return scheme.code, scheme_workbook(scheme, registry.method_labels)
+
+
+def load_commune_demo(registry: Registry, province_code: str, email: str,
+                      password: str, ensure_user) -> tuple[str, str | None]:
+    """Current communes, the imported demo scheme, its open 2026 period and a commune user.
+    Returns the line `flask demo` prints and the commune user's unit code (None if skipped);
+    ``ensure_user(email, role, province_id, unit_id, password)`` is the demo's own."""
+    with tenancy.unscoped():
+        province = db.session.scalar(select(Province).where(Province.code == province_code))
+    with tenancy.scoped(province.id):
+        try:
+            import_current(province, package_divisions(province))
+        except DivisionsError as exc:
+            db.session.rollback()
+            return f"{province_code}: bỏ qua bộ chỉ số mẫu cấp xã ({exc})", None
+        db.session.commit()
+        code, workbook = workbook_of_demo_scheme(registry, province.code)
+        if code not in registry.schemes:
+            try:
+                imports.store(registry, province, None, workbook, f"{code}.xlsx")
+            except imports.ImportRefused as exc:
+                db.session.rollback()
+                return f"{province_code}: bộ chỉ số mẫu cấp xã không nhập được: {exc}", None
+            db.session.commit()
+            imports.committed(registry)
+        period, _ = open_period(registry, code, DEMO_YEAR, clock.today())
+        communes = db.session.scalars(select(Unit).where(
+            Unit.type.in_(COMMUNE_TYPES), Unit.valid_to.is_(None)).order_by(Unit.code)).all()
+        db.session.commit()
+        ensure_user(email, "unit_user", province.id, communes[0].id, password)
+    return (f"{province_code}: {len(communes)} xã, phường hiện hành; bộ chỉ số mẫu cấp xã "
+            f"«{code}» (nhập từ bảng Excel), kỳ mở {period.code}; tài khoản cấp xã: {email} "
+            f"({communes[0].name})"), communes[0].code

@@ -1,0 +1,93 @@
+"""`flask demo` on the 2025 structure: one province's current communes, a commune-level demo
+scheme imported from a workbook, an open 2026 period, a commune user and some values; twice
+gives the same data."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from vietnam_provinces import ProvinceCode, Ward
+
+from app import tenancy
+from app.catalogue.model import PILLARS
+from app.extensions import db
+from app.models import Answer, Assessment, ImportedScheme, Period, Unit, User
+from app.services.period_units import units_of_period
+from tests.conftest import login, province_id
+
+CODE = "demo-xa-2026"
+COMMUNE_USER = "unit_user.dienbien-xa@demo.chiso.vn"
+
+
+def _demo(app) -> str:
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _state(app) -> dict:
+    """What the demo wrote, counted table by table, across every province."""
+    with app.app_context(), tenancy.unscoped():
+        counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                  for model in (Unit, ImportedScheme, Period, Assessment, Answer, User)}
+        counts["open"] = sorted(db.session.execute(select(Period.scheme_code, Period.code)
+                                                   .where(Period.state == "open")).all())
+        return counts
+
+
+def test_demo_runs_a_commune_scheme_on_the_current_communes(app, on_day):
+    on_day(date(2026, 12, 2))
+    output = _demo(app)
+    assert f"tài khoản cấp xã: {COMMUNE_USER}" in output and f"«{CODE}»" in output
+    registry = app.extensions["chiso"]
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        scheme = registry.schemes[CODE]
+        assert (scheme.origin, scheme.owner, scheme.kind) == ("imported", "dienbien", "points")
+        assert "minh họa" in scheme.title and scheme.first_year == 2026
+        assert scheme.unit_types == ["xa", "phuong"] and 25 <= len(scheme.rows) <= 35
+        # 100 points over the eight common pillars, one main index each
+        assert sum(row.max_points for row in scheme.main) == Decimal(100) == scheme.max_points
+        assert sorted(row.pillar for row in scheme.main) == sorted(PILLARS)
+        measured = {row.code: row.measured_source for row in scheme.rows if row.measured_source}
+        assert sorted(measured.values()) == ["Cổng dịch vụ công",
+                                             "Hệ thống quản lý văn bản và điều hành"]
+        # stored through the import, with the workbook an admin would have uploaded
+        stored = db.session.scalar(select(ImportedScheme).where(ImportedScheme.code == CODE))
+        assert stored.workbook[:2] == b"PK" and stored.filename == f"{CODE}.xlsx"
+
+        period = db.session.scalar(select(Period).where(Period.scheme_code == CODE))
+        assert (period.code, period.state) == ("2026", "open")
+        assessed = units_of_period(scheme, period)
+        package = {f"{int(w.code):05d}" for w in Ward.iter_by_province(ProvinceCode(11))}
+        assert {u.code for u in assessed} == package  # the current communes, no district
+        assert all(u.valid_to is None and u.valid_from == date(2025, 7, 1) for u in assessed)
+
+        user = db.session.scalar(select(User).where(User.email == COMMUNE_USER))
+        assert user.role == "unit_user" and user.unit in assessed
+        filled = db.session.scalars(select(Assessment)
+                                    .where(Assessment.period_id == period.id)).all()
+        assert 3 <= len(filled) <= 8 and user.unit_id not in {a.unit_id for a in filled}
+        codes = {a.code for item in filled for a in item.answers}
+        assert codes and not codes & set(measured)  # the unit never typed a measured value
+
+
+def test_the_commune_user_sees_the_2026_form(app, client, on_day):
+    on_day(date(2026, 12, 2))
+    _demo(app)
+    login(client, COMMUNE_USER)
+    page = client.get("/assessments").get_data(as_text=True)
+    with app.app_context(), tenancy.unscoped():
+        unit = db.session.scalar(select(User).where(User.email == COMMUNE_USER)).unit.code
+    assert f"/assessments/{CODE}/2026/{unit}" in page
+    form = client.get(f"/assessments/{CODE}/2026/{unit}")
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    assert "Chủ tịch UBND xã, phường là Trưởng Ban chỉ đạo chuyển đổi số" in page
+
+
+def test_running_the_demo_twice_gives_the_same_data(app, on_day):
+    on_day(date(2026, 12, 2))
+    _demo(app)
+    once = _state(app)
+    assert (CODE, "2026") in once["open"]
+    _demo(app)
+    assert _state(app) == once
