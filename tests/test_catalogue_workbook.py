@@ -309,7 +309,11 @@ def test_a_year_outside_the_range_is_refused_at_its_line():
 
 
 def test_a_file_that_is_not_a_workbook_is_refused_whole():
-    for data in (b"", b"not a spreadsheet", b"PK\x03\x04" + b"\0" * 100):
+    whole = scheme_workbook(shipped("dienbien-so-2022"))
+    middle = len(whole) // 2
+    damaged = whole[:middle] + bytes(b ^ 0xFF for b in whole[middle:middle + 64]) + \
+        whole[middle + 64:]
+    for data in (b"", b"not a spreadsheet", b"PK\x03\x04" + b"\0" * 100, whole[:-300], damaged):
         [problem] = refused(data)
         assert (problem.sheet, problem.row, problem.column) == ("", None, None)
         assert str(problem).startswith("Tệp Excel: ")

@@ -12,13 +12,11 @@ from __future__ import annotations
 import io
 import re
 import warnings
-import zipfile
 from collections.abc import Mapping
 
 import tomli_w
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.catalogue.excel_reader_header import HeaderLine, read_header
 from app.catalogue.excel_reader_rows import read_rows
@@ -82,8 +80,8 @@ def _open(data: bytes):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns of extensions it drops
                 books.append(load_workbook(io.BytesIO(data), data_only=data_only))
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
-                TypeError, IndexError, AttributeError):
+        except Exception:  # noqa: BLE001 - a damaged file fails in openpyxl in many ways
+            # (BadZipFile, zlib.error, an XML ParseError, KeyError…): all mean "cannot read"
             raise refuse("không đọc được tệp: tệp hỏng hoặc không phải tệp Excel .xlsx "
                          "(trong Excel hãy chọn Lưu thành, kiểu «Sổ làm việc Excel (.xlsx)»).") \
                 from None

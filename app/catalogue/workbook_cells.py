@@ -138,5 +138,9 @@ def items(value) -> list[str]:
 
 
 def _plain(value: Decimal) -> str:
-    value = value.normalize() if value == value.to_integral_value() else value
-    return format(value.quantize(Decimal(1)) if value == value.to_integral_value() else value, "f")
+    """A number as a person writes it: 1 not 1.0, 2.5 not 2.50; a huge one as it comes."""
+    if not value.is_finite() or abs(value) >= 10**15:
+        return str(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
