@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -164,6 +165,16 @@ def test_every_wrong_cell_is_named_and_nothing_is_stored(app, as_user):
     assert stored(app) == before and answer(app, "2.1") is None
 
 
+def damage_first_sheet(data: bytes) -> bytes:
+    """The workbook with bytes in the middle of its first sheet's deflate stream flipped."""
+    entry = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    start = entry.header_offset + 30 + len(entry.filename) + len(entry.extra)
+    damaged = bytearray(data)
+    for at in range(start + 40, start + 120):
+        damaged[at] ^= 0x5A
+    return bytes(damaged)
+
+
 def test_a_file_of_another_period_unit_or_version_or_no_template_is_refused(app, as_user,
                                                                             client):
     other = departments(app, 2)[1]
@@ -187,6 +198,9 @@ def test_a_file_of_another_period_unit_or_version_or_no_template_is_refused(app,
          "Dòng 4 (dòng tiêu đề): thiếu cột «Điểm tự chấm»"),
         (users_template, "không phải tệp Excel của hồ sơ đánh giá"),
         (b"not a zip", "tệp hỏng hoặc không phải tệp Excel .xlsx"),
+        # the template itself, its first sheet's compressed data damaged: openpyxl opens the
+        # file and only fails (zlib.error) while the rows are read
+        (damage_first_sheet(own), "tệp hỏng hoặc không phải tệp Excel .xlsx"),
     ]
     for data, message in cases:
         response = send(unit, data)

@@ -148,18 +148,13 @@ def read(filename: str, data: bytes) -> Upload:
         raise ImportFileError(f"Tệp «{filename}» không phải tệp Excel (.xlsx).")
     if not data:
         raise ImportFileError(f"Tệp «{filename}» rỗng.")
-    formulas, values = _open(filename, data, False), _open(filename, data, True)
     try:
-        if IDENTITY_SHEET not in formulas.sheetnames:
-            raise ImportFileError(NOT_TEMPLATE.format(filename))
-        identity = read_identity(formulas[IDENTITY_SHEET])
-        if identity.get("kind") != IDENTITY_KIND:
-            raise ImportFileError(NOT_TEMPLATE.format(filename))
-        written = _sheet_lines(formulas.worksheets[0])
-        computed = _sheet_lines(values.worksheets[0])
-    finally:
-        formulas.close()
-        values.close()
+        identity, written, computed = _read_sheets(filename, data)
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged file fails inside openpyxl in many ways, some
+        # only while its rows are read (zlib.error, an XML ParseError…): all mean "cannot read"
+        raise ImportFileError(DAMAGED.format(filename)) from None
     columns = _columns(written[HEADER_ROW - 1] if len(written) >= HEADER_ROW else ())
     lines = []
     for index in range(HEADER_ROW, len(written)):
@@ -167,6 +162,28 @@ def read(filename: str, data: bytes) -> Upload:
                  for key, i in columns.items()}
         lines.append((index + 1, cells))
     return Upload(filename, identity, columns, lines)
+
+
+DAMAGED = ("Không đọc được tệp «{}»: tệp hỏng hoặc không phải tệp Excel .xlsx.")
+
+
+def _read_sheets(filename: str, data: bytes) -> tuple[dict[str, str], list[tuple], list[tuple]]:
+    """The identity, then the lines of the first sheet as written and as last computed."""
+    formulas = _open(filename, data, False)
+    try:
+        values = _open(filename, data, True)
+        try:
+            if IDENTITY_SHEET not in formulas.sheetnames:
+                raise ImportFileError(NOT_TEMPLATE.format(filename))
+            identity = read_identity(formulas[IDENTITY_SHEET])
+            if identity.get("kind") != IDENTITY_KIND:
+                raise ImportFileError(NOT_TEMPLATE.format(filename))
+            return (identity, _sheet_lines(formulas.worksheets[0]),
+                    _sheet_lines(values.worksheets[0]))
+        finally:
+            values.close()
+    finally:
+        formulas.close()
 
 
 def _open(filename: str, data: bytes, data_only: bool):
@@ -177,8 +194,7 @@ def _open(filename: str, data: bytes, data_only: bool):
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportFileError(f"Không đọc được tệp «{filename}»: tệp hỏng hoặc không phải tệp "
-                              "Excel .xlsx.") from None
+        raise ImportFileError(DAMAGED.format(filename)) from None
 
 
 def _sheet_lines(sheet) -> list[tuple]:
