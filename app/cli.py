@@ -203,6 +203,6 @@ def init_app(app) -> None:
     for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, units_cli,
                     tokens_cli, demo):
         app.cli.add_command(command)
-    from app import cli_backup, cli_mail
+    from app import cli_backup, cli_mail, cli_system_tokens  # noqa: F401 (adds to tokens_cli)
     cli_backup.init_app(app)
     cli_mail.init_app(app)

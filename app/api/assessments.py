@@ -18,6 +18,7 @@ from app.models import Answer
 from app.permissions import can
 from app.services import appraisal
 from app.services import assessments as svc
+from app.services.measured import person_refusal
 from app.services.rankings import unit_totals
 
 PATH = "/assessments/<scheme_code>/<period_code>/<unit_code>"
@@ -88,7 +89,8 @@ def _answer_json(row: Row, answer: Answer | None) -> dict:
 @endpoint(PATH, "PUT", summary="Ghi giá trị, điểm tự chấm (tất cả hoặc không gì cả)",
           action="entry.own_unit", body="ValuesPut",
           description="Một chỉ tiêu sai (mã không có, điểm ngoài 0..tối đa, sai kiểu, «không "
-                      "đánh giá» ở dòng không cho phép) → 422 liệt kê mọi lỗi theo mã, không "
+                      "đánh giá» ở dòng không cho phép, chỉ tiêu đo tự động: chỉ hệ thống gửi "
+                      "được, qua …/measured) → 422 liệt kê mọi lỗi theo mã, không "
                       "lưu gì. Lần ghi đầu tiên trong kỳ đang mở tạo hồ sơ. Quản trị tỉnh ghi "
                       "được cho mọi đơn vị; nhật ký ghi rõ điều đó.",
           responses={200: ("Hồ sơ sau khi lưu", "Assessment"),
@@ -104,6 +106,9 @@ def put_values(scheme_code, period_code, unit_code):
         row = rows.get(code)
         if row is None:
             errors[code] = {"_": _unknown(scheme, code)}
+            continue
+        if row.measured_source:
+            errors[code] = {"_": person_refusal(row)}
             continue
         form, problems = row_form(row, item)
         try:

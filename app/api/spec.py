@@ -73,7 +73,11 @@ def endpoint(rule: str, method: str = "GET", *, summary: str, action: str | None
             if auth:
                 from app.api.auth import authenticate
                 authenticate()
-                if action is not None and not can(current_user, action):
+                # A system token does only what the table grants its role by name: never a
+                # route open to any token holder.
+                system = current_user.role == "system"
+                if (action is None and system) or (action is not None
+                                                   and not can(current_user, action)):
                     raise ApiError(403)
             return view(**kwargs)
 
@@ -97,7 +101,9 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Mã truy cập cá nhân (tạo ở trang "
-                                                          "/account/tokens)."}},
+                                                          "/account/tokens), hoặc mã của một "
+                                                          "hệ thống (`tokens create-system`), "
+                                                          "chỉ để gửi số liệu đo tự động."}},
             "schemas": schemas.SCHEMAS,
         },
     }

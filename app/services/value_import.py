@@ -289,6 +289,9 @@ def _check_line(scheme, visible, answers, line, code, cells, first_line,
         return LineResult(line, code, None, "error", problems=[_at_line(
             line, "code", scheme, f"không có chỉ tiêu «{code}» trong bộ chỉ số {scheme.code}.")])
     checked = _check_leaf(scheme, row, answers.get(code), line, cells, proposed)
+    if row.measured_source and (checked.diff or checked.problems):
+        return LineResult(line, code, row, "error", problems=[_at_line(
+            line, "code", scheme, person_refusal(row))])
     if code in visible:
         return checked
     if not checked.diff and not checked.problems:
