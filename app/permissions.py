@@ -51,6 +51,11 @@ def can(user, action: str) -> bool:
     return user.role in PERMISSIONS[action][1]
 
 
+def is_system(user) -> bool:
+    """Whether the caller is a system (a system token), not a person."""
+    return getattr(user, "role", None) == SY
+
+
 def require(action: str):
     """View decorator: 403 for a logged-in role the table does not allow."""
     if action not in PERMISSIONS:

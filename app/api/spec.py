@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.api import bp
 from app.api import schemas
 from app.api.errors import MESSAGES, ApiError
-from app.permissions import PERMISSIONS, can
+from app.permissions import PERMISSIONS, can, is_system
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 PATH_PARAMS = {  # name: (JSON schema, description)
@@ -75,9 +75,9 @@ def endpoint(rule: str, method: str = "GET", *, summary: str, action: str | None
                 authenticate()
                 # A system token does only what the table grants its role by name: never a
                 # route open to any token holder.
-                system = current_user.role == "system"
-                if (action is None and system) or (action is not None
-                                                   and not can(current_user, action)):
+                allowed = not is_system(current_user) if action is None \
+                    else can(current_user, action)
+                if not allowed:
                     raise ApiError(403)
             return view(**kwargs)
 
