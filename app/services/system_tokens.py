@@ -41,14 +41,19 @@ class SystemPrincipal:
         return None
 
 
+def tidy_name(name: str | None) -> str:
+    """A system's name as stored: spaces trimmed and single."""
+    return " ".join((name or "").split())
+
+
 def normal_name(name: str) -> str:
     """A system's name as compared with a row's ``measured.source``: spaces and case aside."""
-    return " ".join((name or "").split()).casefold()
+    return tidy_name(name).casefold()
 
 
 def create_system(province: Province, name: str, now: datetime | None = None) -> str:
     """Make a token for system ``name`` of the province; returns it in clear (only this once)."""
-    name = " ".join((name or "").split())
+    name = tidy_name(name)
     if not name:
         raise TokenError("Thiếu tên hệ thống (ví dụ «Cổng dịch vụ công»).")
     if len(name) > NAME_LIMIT:
