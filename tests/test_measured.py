@@ -115,6 +115,8 @@ def test_a_system_token_made_by_the_cli_writes_a_measured_row_scored_by_its_meth
     body = _send(app, admin, "GET", VALUES).get_json()
     row = next(i for i in body["indicators"] if i["code"] == "1.1")
     assert (row["score"], row["score_source"], row["self_score"]) == (15, "computed", None)
+    assert row["measured"]["source"] == PORTAL and row["measured"]["as_of"] == "2026-11-30T00:00:00"
+    assert next(i for i in body["indicators"] if i["code"] == "1.2")["measured"] is None
     stored = _answer(app)
     assert stored.measured_by == PORTAL and stored.measured_as_of == datetime(2026, 11, 30)
     assert stored.measured_at is not None and stored.self_score is None
@@ -327,6 +329,8 @@ def test_the_appraiser_sees_the_source_and_date(scheme_app, client):
     unit.post(f"{FORM}/rows/1.2", headers={"HX-Request": "true"},
               data={"1.2__value": "1", "1.2__details": "1", "1.2__no_evidence_reason": "Chờ ký"})
     assert unit.post(f"{FORM}/submit", data={"confirm": "1"}).status_code == 302
+    summary = unit.get(FORM).get_data(as_text=True)  # the unit's read-only summary says it too
+    assert "Tóm tắt hồ sơ đã nộp" in summary and f"Đo tự động từ <strong>{PORTAL}</strong>" in summary
     login(client, demo("appraiser", "dienbien"))
     page = client.get(f"/appraisal/{CODE}/2026/{UNIT}/1.1").get_data(as_text=True)
     assert f"Đo tự động từ <strong>{PORTAL}</strong>: số liệu ngày 30/11/2026" in page

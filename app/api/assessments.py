@@ -68,7 +68,7 @@ def _answer_json(row: Row, answer: Answer | None) -> dict:
         return {"code": row.code, "value": None, "numerator": None, "denominator": None,
                 "self_score": None, "appraised_score": None, "not_assessed": False,
                 "not_assessed_reason": None, "explanation": None, "no_evidence_reason": None,
-                "version": None}
+                "version": None, "measured": None}
     if row.input == "boolean":
         value = None if answer.value is None else bool(answer.value)
     elif row.input == "text":
@@ -82,7 +82,16 @@ def _answer_json(row: Row, answer: Answer | None) -> dict:
             "appraised_score": number(answer.appraised_score),
             "not_assessed": bool(answer.not_assessed),
             "not_assessed_reason": answer.not_assessed_reason, "explanation": answer.explanation,
-            "no_evidence_reason": answer.no_evidence_reason, "version": answer.version}
+            "no_evidence_reason": answer.no_evidence_reason, "version": answer.version,
+            "measured": _measured_json(answer)}
+
+
+def _measured_json(answer: Answer) -> dict | None:
+    """Where a measured value came from: the system, the time of the data, its arrival."""
+    if answer.measured_at is None:
+        return None
+    return {"source": answer.measured_by, "as_of": answer.measured_as_of.isoformat(),
+            "received_at": answer.measured_at.isoformat(timespec="seconds") + "Z"}
 
 
 # -- writing values -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import jsonify
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.api.assessments import PATH, _body_map, _refuse_blocked, _unknown
+from app.api.assessments import PATH, _body_map, _measured_json, _refuse_blocked, _unknown
 from app.api.convert import number, row_form
 from app.api.errors import ApiError
 from app.api.lookups import scheme_and_period, unit_or_404
@@ -99,8 +99,8 @@ def _written_json(row: Row, answer) -> dict:
     value = answer.text if row.input == "text" else number(answer.value)
     if row.input == "boolean" and answer.value is not None:
         value = bool(answer.value)
+    received = _measured_json(answer)
     return {"code": row.code, "source": row.measured_source, "value": value,
             "numerator": number(answer.numerator), "denominator": number(answer.denominator),
-            "as_of": answer.measured_as_of.isoformat(),
-            "received_at": answer.measured_at.isoformat(timespec="seconds") + "Z",
+            "as_of": received["as_of"], "received_at": received["received_at"],
             "version": answer.version}

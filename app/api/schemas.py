@@ -78,6 +78,12 @@ SCHEMAS = {
         "not_assessed": {"type": "boolean"}, "not_assessed_reason": NULL_STRING,
         "explanation": NULL_STRING, "no_evidence_reason": NULL_STRING,
         "version": {"type": "integer", "nullable": True},
+        "measured": _object({
+            "source": {"type": "string"},
+            "as_of": {"type": "string", "description": "thời điểm của số liệu, giờ Việt Nam"},
+            "received_at": {"type": "string", "format": "date-time", "description": "UTC"},
+        }, nullable=True, description="số liệu do hệ thống gửi (chỉ tiêu đo tự động); null: "
+                                      "đơn vị nhập hoặc chưa nhận"),
     }),
     "Assessment": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"}, "unit": {"type": "string"},
