@@ -345,3 +345,18 @@ def test_the_openapi_document_describes_the_measured_route(client):
         {"$ref": "#/components/schemas/MeasuredPut"}
     assert "as_of" in document["components"]["schemas"]["MeasuredPut"]["properties"]["values"][
         "additionalProperties"]["required"]
+
+
+def test_an_excel_import_cannot_change_a_measured_row(scheme_app, client):
+    from tests.test_value_import import edit, send
+    token = _cli(scheme_app, "tokens", "create-system", PORTAL, "--province", "dienbien")
+    assert _portal_write(scheme_app, token).status_code == 200
+    login(client, demo("unit_user", "dienbien"))
+    exported = client.get(f"{FORM}/export.xlsx").data
+    unchanged = send(client, exported, url=f"{FORM}/import").get_data(as_text=True)
+    assert "Không có thay đổi nào" in unchanged  # the system's figure, sent back as it was
+
+    changed = edit(exported, {("1.1", "Tử số"): 60})
+    page = send(client, changed, url=f"{FORM}/import").get_data(as_text=True)
+    assert f"Chỉ tiêu 1.1 được đo tự động từ {PORTAL}" in page
+    assert _answer(scheme_app).numerator == 45

@@ -65,8 +65,8 @@ class ApiToken(db.Model):
     system token (``user_id`` empty) belongs to a named system of one province, which may only
     write that province's measured values (app.services.system_tokens)."""
     __table_args__ = (CheckConstraint(
-        "(user_id IS NULL) <> (system_name IS NULL) AND (system_name IS NULL) = (province_id IS NULL)",
-        name="one_owner"),)
+        "(user_id IS NULL) <> (system_name IS NULL) "
+        "AND (system_name IS NULL) = (province_id IS NULL)", name="one_owner"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     system_name: Mapped[str | None] = mapped_column(String(100))

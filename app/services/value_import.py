@@ -26,6 +26,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
 from app.services import assessments as svc
 from app.services import audit
+from app.services.measured import person_refusal
 from app.services.numbers import parse_number
 from app.services.user_import import fold
 from app.storage import ArchiveRefused, check_workbook

@@ -31,7 +31,8 @@ def test_measured_rows_read_only_with_their_source_and_labelled(app, page, on_da
     assert "Đo tự động từ Cổng dịch vụ công: số liệu ngày 30/11/2026" in row.inner_text()
     assert row.locator("input:not([type=hidden]), textarea").count() == 0
     assert page.locator("#row-1\\.2 input[name='1.2__value']").count() == 2  # declared: inputs
-    assert "Chưa nhận số liệu từ Hệ thống quản lý văn bản" in page.locator("#row-1\\.3").inner_text()
+    assert "Chưa nhận số liệu từ Hệ thống quản lý văn bản" in \
+        page.locator("#row-1\\.3").inner_text()
     assert axe_violations(page) == []
     page.screenshot(path=str(ARTIFACTS / "measured-form.png"), full_page=True)
 
