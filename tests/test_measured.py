@@ -293,6 +293,8 @@ def test_the_form_shows_where_and_when_and_has_no_inputs(scheme_app, client):
     page = client.get(FORM).get_data(as_text=True)
     assert f"Đo tự động từ <strong>{PORTAL}</strong>: số liệu ngày 30/11/2026, nhận lúc " in page
     assert "45/60 = 75%" in page
+    details = client.get(f"{FORM}/rows/1.1", headers={"HX-Request": "true"})
+    assert details.status_code == 200 and 'name="1.1__numerator"' not in details.get_data(True)
 
 
 def test_a_measured_row_without_a_value_does_not_hold_up_submission(scheme_app, client):

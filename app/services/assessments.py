@@ -220,8 +220,8 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
     blocked = edit_block(assessment, period, today, row.code)
     if blocked:
         raise EntryError(blocked)
-    from app.services.measured import person_refusal  # it builds on this module
     if row.measured_source:
+        from app.services.measured import person_refusal  # it builds on this module
         raise RowErrors({"_": person_refusal(row)})
     values = parse_row(row, form)
     answer = answers_by_code(assessment).get(row.code)
