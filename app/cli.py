@@ -204,7 +204,7 @@ def init_app(app) -> None:
     for command in (provinces_cli, plugins_cli, users_cli, catalogue_cli, periods_cli, units_cli,
                     tokens_cli, demo):
         app.cli.add_command(command)
-    # cli_catalogue adds its commands to catalogue_cli when imported
-    from app import cli_backup, cli_catalogue, cli_mail  # noqa: F401
+    # cli_catalogue and cli_system_tokens add their commands to catalogue_cli and tokens_cli
+    from app import cli_backup, cli_catalogue, cli_mail, cli_system_tokens  # noqa: F401
     cli_backup.init_app(app)
     cli_mail.init_app(app)

@@ -10,6 +10,9 @@ from flask import abort
 from flask_login import current_user
 
 SA, PA, AP, UU, VW = "superadmin", "province_admin", "appraiser", "unit_user", "viewer"
+# Not a person: a named system of one province calling the API with a system token
+# (app.services.system_tokens). It appears in one action only, so everything else refuses it.
+SY = "system"
 
 PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     # action: (what it means, roles allowed)
@@ -37,6 +40,8 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
     "results.early": ("Xem điểm, xếp hạng của kỳ trước khi công bố", frozenset({SA, PA, AP})),
     "results.publish": ("Công bố, rút lại công bố kết quả của kỳ", frozenset({PA})),
     "results.compare": ("So sánh các tỉnh theo trụ cột chung", frozenset({SA})),
+    "measured.write": ("Gửi số liệu đo tự động của tỉnh mình qua API (chỉ tài khoản hệ thống)",
+                       frozenset({SY})),
     "mail.outbox": ("Xem hộp thư đi của tỉnh (chờ gửi, đã gửi, lỗi)", frozenset({PA})),
 }
 
@@ -45,6 +50,11 @@ def can(user, action: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.role in PERMISSIONS[action][1]
+
+
+def is_system(user) -> bool:
+    """Whether the caller is a system (a system token), not a person."""
+    return getattr(user, "role", None) == SY
 
 
 def require(action: str):
@@ -64,7 +74,7 @@ def require(action: str):
 
 
 def table_markdown() -> str:
-    roles = [SA, PA, AP, UU, VW]
+    roles = [SA, PA, AP, UU, VW, SY]
     lines = ["| hành động | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
     for action, (label, allowed) in PERMISSIONS.items():
         marks = " | ".join("✔" if role in allowed else "" for role in roles)

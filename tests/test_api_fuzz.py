@@ -4,7 +4,7 @@ Every operation of /api/v1/openapi.json gets requests that fit the document and 
 break it, at random URLs and at real objects of Điện Biên (an assessment, an evidence file),
 whose bodies name the scheme's real indicator codes half of the time (random codes stop at "no
 such indicator" before the row parser). The caller is the province admin, or the role an
-operation is for (an appraiser, on a submitted assessment; the superadmin). schemathesis checks
+operation is for (an appraiser, on a submitted assessment; the superadmin; a system's token). schemathesis checks
 each answer: no 5xx; status code, content type and body as documented; a request that breaks
 the document refused with a 4xx; an operation that succeeds refuses the same request without the
 token or with a wrong one. Each operation runs on a fresh copy of the database.
@@ -57,9 +57,12 @@ def load_schema(app, token: str | None = None):
 
 
 def token_of(app, role: str) -> str:
-    """A demo user's token, made as an administrator would (`flask tokens create`)."""
+    """A demo user's token, made as an administrator would (`flask tokens create`); for the
+    "system" role, a system token of Điện Biên (`flask tokens create-system`)."""
     email = demo(role, None if role == "superadmin" else "dienbien")
-    made = app.test_cli_runner().invoke(args=["tokens", "create", email])
+    args = ["tokens", "create-system", "Cổng dịch vụ công", "--province", "dienbien"] \
+        if role == "system" else ["tokens", "create", email]
+    made = app.test_cli_runner().invoke(args=args)
     assert made.exit_code == 0, made.output
     return made.output.strip()
 
@@ -68,7 +71,8 @@ def caller_of(action: str | None) -> str:
     """The province admin where the role table lets it, else the role the action is for (an
     appraiser appraises, the superadmin compares provinces): a 403 reads no input."""
     allowed = PERMISSIONS[action][1] if action else {"province_admin"}
-    return next(role for role in ("province_admin", "appraiser", "superadmin") if role in allowed)
+    return next(role for role in ("province_admin", "appraiser", "superadmin", "system")
+                if role in allowed)
 
 
 def submit_the_assessment(app, token: str) -> None:

@@ -116,6 +116,10 @@ def staged_scheme(app, client):
 FORMS = {
     "account.token_create": ("unit_user", "dienbien", "/account/tokens", {"name": "Cổng DTI"}, None),
     "account.token_revoke": ("unit_user", "dienbien", "/account/tokens/revoke", {"token_id": "1"}, None),
+    "system_tokens.create": ("province_admin", "dienbien", "/users/systems",
+                             {"name": "Cổng dịch vụ công"}, None),
+    "system_tokens.revoke": ("province_admin", "dienbien", "/users/systems/revoke",
+                             {"token_id": "1"}, None),
     "admin.enter_province": ("superadmin", None, "/admin/provinces/dienbien/enter", {}, None),
     "admin.province_plugins": ("province_admin", "dienbien", "/province/plugins",
                                {"plugin": "dienbien", "enabled": "1"}, None),

@@ -18,4 +18,4 @@ csrf.exempt(bp)
 # The route modules register themselves on ``bp`` when imported.
 from app.api import errors  # noqa: E402,F401
 from app.api import assessments, catalogue, evidence, openapi, rankings  # noqa: E402,F401
-from app.api import exports  # noqa: E402,F401
+from app.api import exports, measured  # noqa: E402,F401

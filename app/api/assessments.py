@@ -18,6 +18,7 @@ from app.models import Answer
 from app.permissions import can
 from app.services import appraisal
 from app.services import assessments as svc
+from app.services.measured import person_refusal
 from app.services.rankings import unit_totals
 
 PATH = "/assessments/<scheme_code>/<period_code>/<unit_code>"
@@ -67,7 +68,7 @@ def _answer_json(row: Row, answer: Answer | None) -> dict:
         return {"code": row.code, "value": None, "numerator": None, "denominator": None,
                 "self_score": None, "appraised_score": None, "not_assessed": False,
                 "not_assessed_reason": None, "explanation": None, "no_evidence_reason": None,
-                "version": None}
+                "version": None, "measured": None}
     if row.input == "boolean":
         value = None if answer.value is None else bool(answer.value)
     elif row.input == "text":
@@ -81,14 +82,24 @@ def _answer_json(row: Row, answer: Answer | None) -> dict:
             "appraised_score": number(answer.appraised_score),
             "not_assessed": bool(answer.not_assessed),
             "not_assessed_reason": answer.not_assessed_reason, "explanation": answer.explanation,
-            "no_evidence_reason": answer.no_evidence_reason, "version": answer.version}
+            "no_evidence_reason": answer.no_evidence_reason, "version": answer.version,
+            "measured": _measured_json(answer)}
+
+
+def _measured_json(answer: Answer) -> dict | None:
+    """Where a measured value came from: the system, the time of the data, its arrival."""
+    if answer.measured_at is None:
+        return None
+    return {"source": answer.measured_by, "as_of": answer.measured_as_of.isoformat(),
+            "received_at": answer.measured_at.isoformat(timespec="seconds") + "Z"}
 
 
 # -- writing values -------------------------------------------------------------------------
 @endpoint(PATH, "PUT", summary="Ghi giá trị, điểm tự chấm (tất cả hoặc không gì cả)",
           action="entry.own_unit", body="ValuesPut",
           description="Một chỉ tiêu sai (mã không có, điểm ngoài 0..tối đa, sai kiểu, «không "
-                      "đánh giá» ở dòng không cho phép) → 422 liệt kê mọi lỗi theo mã, không "
+                      "đánh giá» ở dòng không cho phép, chỉ tiêu đo tự động: chỉ hệ thống gửi "
+                      "được, qua …/measured) → 422 liệt kê mọi lỗi theo mã, không "
                       "lưu gì. Lần ghi đầu tiên trong kỳ đang mở tạo hồ sơ. Quản trị tỉnh ghi "
                       "được cho mọi đơn vị; nhật ký ghi rõ điều đó.",
           responses={200: ("Hồ sơ sau khi lưu", "Assessment"),
@@ -104,6 +115,9 @@ def put_values(scheme_code, period_code, unit_code):
         row = rows.get(code)
         if row is None:
             errors[code] = {"_": _unknown(scheme, code)}
+            continue
+        if row.measured_source:
+            errors[code] = {"_": person_refusal(row)}
             continue
         form, problems = row_form(row, item)
         try:

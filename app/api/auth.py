@@ -1,4 +1,5 @@
-"""Who is calling: the user of the bearer token, bound to their province like a web session."""
+"""Who is calling: the user of the bearer token, bound to their province like a web session,
+or the system of a system token, bound to its province."""
 from __future__ import annotations
 
 from flask import g, request
@@ -16,7 +17,7 @@ def authenticate() -> None:
     """Make the token's user the request's ``current_user`` and bind their province; 401
     without a valid token. A session cookie never counts here: the API is token-only."""
     kind, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = tokens.user_for(token.strip()) if kind.lower() == "bearer" else None
+    user = tokens.principal_for(token.strip()) if kind.lower() == "bearer" else None
     if user is None:
         raise ApiError(401)
     # Flask-Login reads the request's user from g._login_user: setting it makes permissions,

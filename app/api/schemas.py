@@ -78,6 +78,12 @@ SCHEMAS = {
         "not_assessed": {"type": "boolean"}, "not_assessed_reason": NULL_STRING,
         "explanation": NULL_STRING, "no_evidence_reason": NULL_STRING,
         "version": {"type": "integer", "nullable": True},
+        "measured": _object({
+            "source": {"type": "string"},
+            "as_of": {"type": "string", "description": "thời điểm của số liệu, giờ Việt Nam"},
+            "received_at": {"type": "string", "format": "date-time", "description": "UTC"},
+        }, nullable=True, description="số liệu do hệ thống gửi (chỉ tiêu đo tự động); null: "
+                                      "đơn vị nhập hoặc chưa nhận"),
     }),
     "Assessment": _object({
         "scheme": {"type": "string"}, "period": {"type": "string"}, "unit": {"type": "string"},
@@ -97,6 +103,29 @@ SCHEMAS = {
                        "version": {"type": "integer", "description": "cũ → 409"},
                    }, additionalProperties=False)},
     }, ["values"]),
+    "MeasuredPut": _object({
+        "values": {"type": "object", "minProperties": 1,
+                   "description": "Theo mã chỉ tiêu đo tự động. value (hoặc numerator và "
+                                  "denominator với phân số) và as_of: ngày (2026-11-30) hoặc "
+                                  "ngày giờ ISO của số liệu; không có múi giờ: giờ Việt Nam.",
+                   "additionalProperties": _object({
+                       "value": {"nullable": True}, "numerator": NULL_NUMBER,
+                       "denominator": NULL_NUMBER,
+                       "as_of": {"type": "string", "description": "2026-11-30 hoặc "
+                                 "2026-11-30T17:00:00+07:00; không sau hôm nay"},
+                   }, ["as_of"], additionalProperties=False)},
+    }, ["values"]),
+    "MeasuredResult": _object({
+        "scheme": {"type": "string"}, "period": {"type": "string"}, "unit": {"type": "string"},
+        "measured": {"type": "array", "items": _object({
+            "code": {"type": "string"}, "source": {"type": "string"},
+            "value": {"nullable": True}, "numerator": NULL_NUMBER, "denominator": NULL_NUMBER,
+            "as_of": {"type": "string", "description": "thời điểm của số liệu, giờ Việt Nam"},
+            "received_at": {"type": "string", "format": "date-time",
+                            "description": "lúc nhận, UTC"},
+            "version": {"type": "integer"},
+        })},
+    }),
     "Missing": _object({
         "error": {"type": "string"},
         "missing": {"type": "array", "items": _object({"code": {"type": "string"},

@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.api import bp
 from app.api import schemas
 from app.api.errors import MESSAGES, ApiError
-from app.permissions import PERMISSIONS, can
+from app.permissions import PERMISSIONS, can, is_system
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 PATH_PARAMS = {  # name: (JSON schema, description)
@@ -73,7 +73,11 @@ def endpoint(rule: str, method: str = "GET", *, summary: str, action: str | None
             if auth:
                 from app.api.auth import authenticate
                 authenticate()
-                if action is not None and not can(current_user, action):
+                # A system token does only what the table grants its role by name: never a
+                # route open to any token holder.
+                allowed = not is_system(current_user) if action is None \
+                    else can(current_user, action)
+                if not allowed:
                     raise ApiError(403)
             return view(**kwargs)
 
@@ -97,7 +101,9 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Mã truy cập cá nhân (tạo ở trang "
-                                                          "/account/tokens)."}},
+                                                          "/account/tokens), hoặc mã của một "
+                                                          "hệ thống (`tokens create-system`), "
+                                                          "chỉ để gửi số liệu đo tự động."}},
             "schemas": schemas.SCHEMAS,
         },
     }

@@ -76,6 +76,12 @@ class Answer(TenantMixin, db.Model):
     # One indicator re-opened after appraisal, on request, without re-opening the assessment.
     reopened_at: Mapped[datetime | None]
     reopen_reason: Mapped[str | None] = mapped_column(Text)
+    # A measured row's value comes from a system's token, not the unit: which system, the time
+    # the data refers to as the system gave it (Vietnam time: a label of the data, not an
+    # instant of ours) and when it arrived (UTC, like every time we record).
+    measured_by: Mapped[str | None] = mapped_column(String(100))
+    measured_as_of: Mapped[datetime | None]
+    measured_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -15,6 +15,8 @@ class AuditEvent(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=datetime.utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The system whose token made the change (a measured value), where no person did.
+    system: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))  # answer.save, assessment.submit, ...
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
     code: Mapped[str | None] = mapped_column(String(20))  # indicator, where there is one

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -61,9 +61,16 @@ class AppraiserScope(TenantMixin, db.Model):
 
 
 class ApiToken(db.Model):
-    """A personal API token; only its SHA-256 is stored. Rights are the user's own."""
+    """An API token; only its SHA-256 is stored. A personal token carries its user's rights; a
+    system token (``user_id`` empty) belongs to a named system of one province, which may only
+    write that province's measured values (app.services.system_tokens)."""
+    __table_args__ = (CheckConstraint(
+        "(user_id IS NULL) <> (system_name IS NULL) "
+        "AND (system_name IS NULL) = (province_id IS NULL)", name="one_owner"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    system_name: Mapped[str | None] = mapped_column(String(100))
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
@@ -71,7 +78,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
     # Set at creation (tokens.LIFETIME); a token without one is refused, never eternal.
     expires_at: Mapped[datetime | None]
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at <= now

@@ -17,6 +17,7 @@ FIELD_LABELS = {
     "appraised_score": "Điểm thẩm định", "appraisal_comment": "Nhận xét thẩm định",
     "state": "Trạng thái hồ sơ", "question": "Câu hỏi giải trình", "reply": "Trả lời giải trình",
     "reopened": "Mở lại chỉ tiêu", "reopened_until": "Mở lại hồ sơ đến ngày",
+    "measured_by": "Hệ thống đo", "measured_as_of": "Thời điểm của số liệu đo",
 }
 ACTION_LABELS = {
     "answer.save": "Nhập số liệu", "evidence.add": "Thêm tài liệu",
@@ -26,6 +27,7 @@ ACTION_LABELS = {
     "appraisal.appraised": "Hoàn thành thẩm định", "appraisal.resubmit": "Nộp lại sau giải trình",
     "question.ask": "Yêu cầu giải trình", "question.withdraw": "Bỏ câu hỏi",
     "question.reply": "Trả lời giải trình", "answer.reopen": "Mở lại chỉ tiêu",
+    "answer.measured": "Số liệu đo tự động",
 }
 NUMERIC_FIELDS = ("value", "numerator", "denominator", "self_score", "appraised_score")
 

@@ -13,7 +13,8 @@ from app.extensions import db
 from app.models import Answer, Assessment, AuditEvent
 from app.services import assessments as svc
 
-UNIT_ACTIONS = ("answer.save", "evidence.add", "evidence.remove")  # what the unit changes
+# What the unit changes, and a system's new measured value: the appraiser must look again.
+UNIT_ACTIONS = ("answer.save", "answer.measured", "evidence.add", "evidence.remove")
 
 STATUS_LABELS = {
     "todo": "Chưa thẩm định",

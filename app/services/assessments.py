@@ -220,6 +220,9 @@ def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
     blocked = edit_block(assessment, period, today, row.code)
     if blocked:
         raise EntryError(blocked)
+    if row.measured_source:
+        from app.services.measured import person_refusal  # it builds on this module
+        raise RowErrors({"_": person_refusal(row)})
     values = parse_row(row, form)
     answer = answers_by_code(assessment).get(row.code)
     sent_version = form.get("version") or None
@@ -245,7 +248,7 @@ def changes_of(answer: Answer | None, values: dict) -> dict[str, tuple]:
 
 
 def apply_changes(assessment: Assessment, answer: Answer | None, code: str, changes: dict,
-                  user, reason: str | None = None) -> Answer:
+                  user, reason: str | None = None, action: str = "answer.save") -> Answer:
     """Write ``changes`` (``changes_of``) into the row's answer, made if missing, and into the
     audit trail, in the caller's transaction: the form, the API and the Excel import alike."""
     if answer is None:
@@ -253,7 +256,7 @@ def apply_changes(assessment: Assessment, answer: Answer | None, code: str, chan
         db.session.add(answer)
     for name, (old, new) in changes.items():
         setattr(answer, name, new)
-        audit.record("answer.save", assessment=assessment, code=code, field=name, old=old,
+        audit.record(action, assessment=assessment, code=code, field=name, old=old,
                      new=new, reason=reason, user=user)
     answer.updated_at, answer.updated_by_id = datetime.utcnow(), getattr(user, "id", None)
     return answer
@@ -306,6 +309,9 @@ def is_answered(answer: Answer | None) -> bool:
 
 
 def progress(rows: list[Row], answers: dict[str, Answer], evidence: dict[str, list]) -> Progress:
+    # A measured row is not the unit's to fill: its value comes from a system (or has not come
+    # yet, which the form says), so it counts neither toward progress nor against submission.
+    rows = [row for row in rows if not row.measured_source]
     result = Progress(required=len(rows))
     for row in rows:
         answer = answers.get(row.code)

@@ -12,11 +12,13 @@ from app.models import AuditEvent
 def record(action: str, *, assessment=None, code=None, field=None, old=None, new=None,
            reason=None, user=None) -> None:
     user = user or (current_user if getattr(current_user, "is_authenticated", False) else None)
+    # A system's token (app.services.system_tokens) is recorded by the system's name: no person.
+    system = getattr(user, "system_name", None)
     db.session.add(AuditEvent(
         action=action, assessment_id=assessment.id if assessment is not None else None,
         province_id=assessment.province_id if assessment is not None else None,
         code=code, field=field, old=_text(old), new=_text(new), reason=reason,
-        user_id=user.id if user is not None else None))
+        user_id=user.id if user is not None else None, system=system))
 
 
 # Every field the audit records is bounded where it is typed (texts at 5,000 characters,

@@ -45,18 +45,31 @@ def create(user: User, name: str = "", now: datetime | None = None) -> str:
 
 
 def user_for(token: str | None, now: datetime | None = None) -> User | None:
-    """The active user a token belongs to, or None (unknown, revoked, expired, user locked)."""
+    """The active user a token belongs to, or None (unknown, revoked, expired, user locked, or
+    a system's token: app.services.system_tokens)."""
+    found = principal_for(token, now)
+    return found if isinstance(found, User) else None
+
+
+def principal_for(token: str | None, now: datetime | None = None):
+    """Who a live token speaks for: its active user, or for a system token the system
+    (``system_tokens.SystemPrincipal``); None for an unknown, revoked or expired token."""
     if not token or not token.startswith(PREFIX):
         return None
     with tenancy.unscoped():
         row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token))
                                 .options(joinedload(ApiToken.user)))
     now = now or datetime.utcnow()
-    if row is None or row.revoked_at is not None or row.expired(now) or not row.user.active:
+    if row is None or row.revoked_at is not None or row.expired(now):
+        return None
+    if row.user_id is not None and not row.user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now
         db.session.commit()
+    if row.user_id is None:
+        from app.services.system_tokens import SystemPrincipal
+        return SystemPrincipal(row.id, row.system_name, row.province_id)
     return row.user
 
 

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
 from app.services import assessments as svc
 from app.services import audit
+from app.services.measured import person_refusal
 from app.services.numbers import parse_number
 from app.services.user_import import fold
 from app.storage import ArchiveRefused, check_workbook
@@ -305,6 +306,9 @@ def _check_line(scheme, visible, answers, line, code, cells, first_line,
         return LineResult(line, code, None, "error", problems=[_at_line(
             line, "code", scheme, f"không có chỉ tiêu «{code}» trong bộ chỉ số {scheme.code}.")])
     checked = _check_leaf(scheme, row, answers.get(code), line, cells, proposed)
+    if row.measured_source and (checked.diff or checked.problems):
+        return LineResult(line, code, row, "error", problems=[_at_line(
+            line, "code", scheme, person_refusal(row))])
     if code in visible:
         return checked
     if not checked.diff and not checked.problems:

@@ -37,14 +37,14 @@ def init_app(app) -> None:
                          communes, dashboards,
                          entry, evidence, exports, health, home, mail, notifications, offices,
                          password_reset, periods, public, rankings, reopen, reporting_calendar,
-                         units, user_import, users)
+                         system_tokens, units, user_import, users)
     from app.web.ids import IdConverter
     app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in (auth, home, admin, units, users, user_import, periods, catalogue,
                    catalogue_import, entry,
                    evidence, offices, reopen, communes, appraisal, notifications, rankings,
                    account, api, dashboards, public, health, exports, mail, password_reset,
-                   reporting_calendar):
+                   reporting_calendar, system_tokens):
         app.register_blueprint(module.bp)
     auth.init_login(app)
 

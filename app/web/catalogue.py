@@ -99,6 +99,8 @@ def _columns(scheme: Scheme) -> dict[str, bool]:
         "units": any(row.lead or row.coordinating for row in scheme.rows),
         "evidence": len({row.evidence_required for row in leaves}) > 1,
         "not_assessable": len({row.not_assessable for row in leaves}) > 1,
+        # Measured by a system or declared by the unit: said on each row once any is measured.
+        "measured": sum(1 for row in leaves if row.measured_source),
     }
 
 

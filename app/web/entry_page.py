@@ -40,6 +40,8 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
         "base": base, "row_url": _row_urls(base),
         "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
+        # Rows a system measures (entry/_measured.html): the form then labels every row's source.
+        "measured_count": sum(1 for r in rows if r.measured_source),
         "answers": answers, "evidence": evidence,
         "progress": progress, "missing_codes": {code for code, _ in progress.missing},
         "open_details": set(open_details), "fraction_hints": fraction_hints,
