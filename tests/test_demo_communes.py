@@ -63,11 +63,21 @@ def test_demo_runs_a_commune_scheme_on_the_current_communes(app, on_day):
 
         user = db.session.scalar(select(User).where(User.email == COMMUNE_USER))
         assert user.role == "unit_user" and user.unit in assessed
-        filled = db.session.scalars(select(Assessment)
-                                    .where(Assessment.period_id == period.id)).all()
-        assert 3 <= len(filled) <= 8 and user.unit_id not in {a.unit_id for a in filled}
-        codes = {a.code for item in filled for a in item.answers}
-        assert codes and not codes & set(measured)  # the unit never typed a measured value
+        assessments = db.session.scalars(select(Assessment)
+                                         .where(Assessment.period_id == period.id)).all()
+        declared = {item.unit_id: {a.code for a in item.answers if not a.measured_by}
+                    for item in assessments}
+        filled = [unit for unit, codes in declared.items() if codes]
+        assert 3 <= len(filled) <= 8 and user.unit_id not in filled
+        assert not set().union(*declared.values()) & set(measured)  # never typed by a unit
+        # the systems sent their two values to every assessment, the commune user's included,
+        # recorded as the systems' (no self-score), with the day the data refers to
+        for item in assessments:
+            sent = {a.code: a for a in item.answers if a.measured_by}
+            assert {code: a.measured_by for code, a in sent.items()} == measured
+            assert all(a.self_score is None and a.measured_as_of is not None
+                       for a in sent.values())
+        assert user.unit_id in declared and declared[user.unit_id] == set()
 
 
 def test_the_commune_user_sees_the_2026_form(app, client, on_day):

@@ -9,7 +9,8 @@ from app.extensions import db
 from app.models import OfficeAssignment, Period, Province, Publication, Unit, User
 from app.models.user import ROLE_LABELS
 from app.plugins import Registry
-from app.services.demo_communes import commune_demo_province, load_commune_demo
+from app.services.demo_communes import (commune_demo_province, load_commune_demo,
+                                        load_measured_values)
 from app.services.demo_values import load_demo_values
 from app.services.periods import open_period
 from app.services.provinces import setup_province
@@ -67,6 +68,10 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
             with tenancy.scoped(_province_id(code)):
                 imported = [s for s in registry.schemes_of(code) if s.origin == "imported"]
                 made = load_demo_values(registry, imported, keep_empty={commune})
+        if commune is not None:
+            for scheme in registry.schemes_of(code):
+                if scheme.origin == "imported" and any(r.measured_source for r in scheme.leaves):
+                    load_measured_values(registry, scheme.code, code, commune)
         yield line + (f"; {made} hồ sơ mẫu" if made else "")
 
 

@@ -10,6 +10,8 @@ province admin's upload takes. Every step finds what a first run made and leaves
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,11 +20,14 @@ from app import clock, tenancy
 from app.catalogue.excel import scheme_workbook
 from app.catalogue.loader import parse_scheme
 from app.extensions import db
-from app.models import Province, Unit
+from app.models import Assessment, Period, Province, Unit
 from app.plugins import Registry
 from app.services import imported_schemes as imports
+from app.services import assessments as svc
+from app.services import measured
 from app.services.divisions import DivisionsError, import_current, package_divisions
 from app.services.periods import open_period
+from app.services.system_tokens import SystemPrincipal
 
 DEMO_SCHEME = Path(__file__).resolve().parent.parent / "demo_data" / "demo-xa-2026.toml"
 DEMO_YEAR = "2026"
@@ -74,3 +79,38 @@ def load_commune_demo(registry: Registry, province_code: str, email: str,
     return (f"{province_code}: {len(communes)} xã, phường hiện hành; bộ chỉ số mẫu cấp xã "
             f"«{code}» (nhập từ bảng Excel), kỳ mở {period.code}; tài khoản cấp xã: {email} "
             f"({communes[0].name})"), communes[0].code
+
+
+def load_measured_values(registry: Registry, scheme_code: str, province_code: str,
+                         commune: str) -> int:
+    """The measured rows of the 2026 assessments (those the demo filled, and the commune user's
+    own), as their systems would send them, dated the last day of the month before today: so
+    the form shows a measured value with its source and date. A value received is kept."""
+    scheme = registry.schemes[scheme_code]
+    rows = [row for row in scheme.leaves if row.measured_source]
+    with tenancy.unscoped():
+        province_id = db.session.scalar(select(Province.id).where(Province.code == province_code))
+    as_of = datetime.combine(clock.today().replace(day=1) - timedelta(days=1), datetime.min.time())
+    written = 0
+    with tenancy.scoped(province_id):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme_code,
+                                                        Period.code == DEMO_YEAR))
+        filled = set(db.session.scalars(select(Assessment.unit_id)
+                                        .where(Assessment.period_id == period.id)))
+        units = db.session.scalars(select(Unit).where(
+            (Unit.id.in_(filled)) | (Unit.code == commune), Unit.valid_to.is_(None))
+            .order_by(Unit.code)).all()
+        for index, unit in enumerate(units):
+            assessment = svc.get_assessment(scheme, period, unit, create=True)
+            answers = svc.answers_by_code(assessment)
+            for number, row in enumerate(rows):
+                answer = answers.get(row.code)
+                if answer is not None and answer.measured_by:
+                    continue
+                share = 60 + (index * 7 + number * 13) % 40  # 60..99 %, varied by unit and row
+                system = SystemPrincipal(token_id=0, system_name=row.measured_source,
+                                         province_id=province_id)
+                measured.write(assessment, answer, row, {"value": Decimal(share)}, as_of, system)
+                written += 1
+        db.session.commit()
+    return written
