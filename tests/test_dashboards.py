@@ -308,6 +308,7 @@ def test_dashboards_read_a_fixed_number_of_queries_whatever_the_number_of_units(
     for code in codes[:2]:
         make(app, code, scores_summing(app, 250))
     admin = as_user("province_admin", "dienbien")
+    admin.get(province_page)  # the first request of the app also reads the imported schemes once
     few = _queries(app, admin, province_page)
     compare_few = _queries(app, as_user("superadmin"), "/dashboards/compare?period=2022")
     for code in codes[2:]:
