@@ -79,7 +79,10 @@ def test_the_notice_is_worked_out_once_not_on_every_page(ctx, monkeypatch):
     first = merger_of(yenbai)
     assert first.into == "tỉnh Lào Cai"
     statements, lookups = [], []
-    count = lambda *args, **kwargs: statements.append(args[2])  # noqa: E731
+
+    def count(connection, cursor, statement, *rest):
+        statements.append(statement)
+
     event.listen(db.engine, "before_cursor_execute", count)
     real = vp.Ward.from_code
     monkeypatch.setattr(vp.Ward, "from_code", lambda code: lookups.append(code) or real(code))
