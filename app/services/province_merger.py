@@ -45,7 +45,14 @@ def merger_of(province: Province) -> Merger | None:
         code = int(province.official_code)
     except (TypeError, ValueError):
         return None
-    return _merger(province.id, code, province.name)
+    try:
+        return _merger(province.id, code, province.name)
+    except _NoCommunes:
+        return None  # not cached: its units may be loaded in a moment
+
+
+class _NoCommunes(Exception):
+    """A province whose code is gone and whose 2022 communes are not loaded (yet)."""
 
 
 @lru_cache(maxsize=256)
@@ -77,7 +84,7 @@ def _holder_of_communes(vp, province_id: int):
         except ValueError:
             continue  # a commune merged under another's code
     if not holders:
-        return None
+        raise _NoCommunes
     # a tie goes to the smaller code, whatever order the rows came in: every server agrees
     best = max(holders.items(), key=lambda item: (item[1], -int(item[0])))[0]
     return vp.Province.from_code(best)
