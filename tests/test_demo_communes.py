@@ -101,3 +101,26 @@ def test_running_the_demo_twice_gives_the_same_data(app, on_day):
     assert (CODE, "2026") in once["open"]
     _demo(app)
     assert _state(app) == once
+
+
+def test_the_demo_systems_write_only_where_the_api_would_let_them(app, on_day):
+    """A system cannot write into a submitted assessment: the demo's systems send while the
+    units are drafting (so submitted ones hold their values) and never after."""
+    from app.services.demo_communes import load_measured_values
+    on_day(date(2026, 12, 2))
+    _demo(app)
+    registry = app.extensions["chiso"]
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == CODE))
+        submitted = db.session.scalars(select(Assessment).where(
+            Assessment.period_id == period.id, Assessment.state.in_(("submitted", "appraised")))
+            .order_by(Assessment.unit_id)).all()
+        assert submitted and all(any(a.measured_by for a in item.answers) for item in submitted)
+        # had a system's value been missing from a submitted assessment, it stays missing
+        for answer in [a for a in submitted[0].answers if a.measured_by]:
+            db.session.delete(answer)
+        db.session.commit()
+        commune = db.session.scalar(select(User).where(User.email == COMMUNE_USER)).unit.code
+        assert load_measured_values(registry, CODE, "dienbien", commune) == 0
+        db.session.expire_all()
+        assert not any(a.measured_by for a in submitted[0].answers)

@@ -109,3 +109,37 @@ def test_admin_opening_late_in_the_ui_is_told_the_new_deadline(as_user, on_day):
                                          ("2022Q4", "Quý IV/2022"), ("202212", "Tháng 12/2022")])
 def test_labels(code, label):
     assert periods.parse(code).label == label
+
+
+def _import_for(app, province_code: str, data: bytes, filename: str) -> None:
+    from app.models import Province
+    from app.services import imported_schemes
+    registry = app.extensions["chiso"]
+    with app.app_context(), tenancy.scoped(province_id(app, province_code)):
+        province = db.session.scalar(select(Province).where(Province.code == province_code))
+        imported_schemes.store(registry, province, None, data, filename)
+        db.session.commit()
+        imported_schemes.committed(registry)
+
+
+def test_another_provinces_imported_scheme_previews_as_one_that_does_not_exist(app, as_user):
+    """Tenant rule: Thanh Hóa's admin learns nothing of Điện Biên's imported scheme (its
+    deadline, years or versions) from the deadline preview."""
+    from tests.test_catalogue_import import toml_version
+    _import_for(app, "dienbien", toml_version("dienbien-huyen-2026"), "v2.toml")
+    client = as_user("province_admin", "thanhhoa")
+
+    def preview(scheme: str, code: str) -> str:
+        response = client.get("/periods/deadline-preview", headers={"HX-Request": "true"},
+                              query_string={"scheme": scheme, "code": code})
+        assert response.status_code == 200
+        return response.get_data(as_text=True).replace(scheme, "«mã»")
+
+    for code in ("2026", "2022", "2026Q1"):
+        assert preview("dienbien-huyen-2026", code) == preview("khong-co-bo-nay", code)
+        assert "Không có bộ chỉ số" in preview("dienbien-huyen-2026", code)
+    # Điện Biên's own admin still gets its deadline
+    own = as_user("province_admin", "dienbien").get(
+        "/periods/deadline-preview", headers={"HX-Request": "true"},
+        query_string={"scheme": "dienbien-huyen-2026", "code": "2026"}).get_data(as_text=True)
+    assert "Không có bộ chỉ số" not in own and "/20" in own

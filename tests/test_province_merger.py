@@ -67,3 +67,29 @@ def test_the_name_comes_from_the_package_also_when_the_old_code_is_gone(ctx):
     yenbai.official_code = None
     assert merger_of(yenbai) is None
     db.session.rollback()
+
+
+def test_the_notice_is_worked_out_once_not_on_every_page(ctx, monkeypatch):
+    """Every page of a province shows the notice: after the first, asking again reads neither
+    the database nor the package (whose data never changes while the process runs)."""
+    import vietnam_provinces as vp
+    from sqlalchemy import event
+    yenbai = _province("yenbai")
+    yenbai.official_code = "13"  # a code the 2025 list no longer has: its communes decide
+    first = merger_of(yenbai)
+    assert first.into == "tỉnh Lào Cai"
+    statements, lookups = [], []
+
+    def count(connection, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    real = vp.Ward.from_code
+    monkeypatch.setattr(vp.Ward, "from_code", lambda code: lookups.append(code) or real(code))
+    try:
+        for _ in range(3):
+            assert merger_of(yenbai) == first
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        db.session.rollback()
+    assert statements == [] and lookups == []

@@ -64,14 +64,15 @@ def load_demo(registry: Registry, demo_units: dict[str, str], period: str, passw
         line, commune = load_commune_demo(registry, code, demo_email("unit_user", f"{code}-xa"),
                                           password, _ensure_user)
         made = 0
+        if commune is not None:
+            # the systems send first, so the assessments the units submit hold their values
+            for scheme in registry.schemes_of(code):
+                if scheme.origin == "imported" and any(r.measured_source for r in scheme.leaves):
+                    load_measured_values(registry, scheme.code, code, commune, values)
         if values and commune is not None:
             with tenancy.scoped(_province_id(code)):
                 imported = [s for s in registry.schemes_of(code) if s.origin == "imported"]
                 made = load_demo_values(registry, imported, keep_empty={commune})
-        if commune is not None:
-            for scheme in registry.schemes_of(code):
-                if scheme.origin == "imported" and any(r.measured_source for r in scheme.leaves):
-                    load_measured_values(registry, scheme.code, code, commune)
         yield line + (f"; {made} hồ sơ mẫu" if made else "")
 
 

@@ -20,11 +20,12 @@ from app import clock, tenancy
 from app.catalogue.excel import scheme_workbook
 from app.catalogue.loader import parse_scheme
 from app.extensions import db
-from app.models import Assessment, Period, Province, Unit
+from app.models import Period, Province, Unit
 from app.plugins import Registry
 from app.services import imported_schemes as imports
 from app.services import assessments as svc
 from app.services import measured
+from app.services.demo_values import units_to_fill
 from app.services.divisions import DivisionsError, import_current, package_divisions
 from app.services.periods import open_period
 from app.services.system_tokens import SystemPrincipal
@@ -82,10 +83,13 @@ def load_commune_demo(registry: Registry, province_code: str, email: str,
 
 
 def load_measured_values(registry: Registry, scheme_code: str, province_code: str,
-                         commune: str) -> int:
-    """The measured rows of the 2026 assessments (those the demo filled, and the commune user's
-    own), as their systems would send them, dated the last day of the month before today: so
-    the form shows a measured value with its source and date. A value received is kept."""
+                         commune: str, values: bool = True) -> int:
+    """The measured rows of the 2026 assessments the demo fills (``values``) and of the commune
+    user's own, as their systems would send them, dated the last day of the month before
+    today: so the form shows a measured value with its source and date. Run before the demo
+    values, as in life the systems send while the units are still drafting; like the API, it
+    writes only where a system may (a draft in an open period, before the deadline). A value
+    received is kept."""
     scheme = registry.schemes[scheme_code]
     rows = [row for row in scheme.leaves if row.measured_source]
     with tenancy.unscoped():
@@ -95,13 +99,14 @@ def load_measured_values(registry: Registry, scheme_code: str, province_code: st
     with tenancy.scoped(province_id):
         period = db.session.scalar(select(Period).where(Period.scheme_code == scheme_code,
                                                         Period.code == DEMO_YEAR))
-        filled = set(db.session.scalars(select(Assessment.unit_id)
-                                        .where(Assessment.period_id == period.id)))
-        units = db.session.scalars(select(Unit).where(
-            (Unit.id.in_(filled)) | (Unit.code == commune), Unit.valid_to.is_(None))
-            .order_by(Unit.code)).all()
-        for index, unit in enumerate(units):
-            assessment = svc.get_assessment(scheme, period, unit, create=True)
+        units = units_to_fill(scheme, period, keep_empty={commune}) if values else []
+        units += db.session.scalars(select(Unit).where(Unit.code == commune,
+                                                       Unit.valid_to.is_(None))).all()
+        for index, unit in enumerate(sorted(units, key=lambda u: u.code)):
+            assessment = svc.get_assessment(scheme, period, unit)
+            if svc.edit_block(assessment, period, clock.today()) is not None:
+                continue  # submitted, locked, late: the API would refuse the system too
+            assessment = assessment or svc.get_assessment(scheme, period, unit, create=True)
             answers = svc.answers_by_code(assessment)
             for number, row in enumerate(rows):
                 answer = answers.get(row.code)

@@ -3,8 +3,9 @@
 Generic: for each scheme and open period, some units get answers; a few are submitted and
 some of those appraised; a commune scheme first gets its participants (40% of each district).
 Values are derived from a hash of (unit, indicator) so that a second run writes the same data,
-and a unit that already has an assessment is left alone. The demo users' own units stay empty
-so that their journeys start from a blank form.
+and a unit that already has an assessment is left alone (unless it holds only what the systems
+of measured rows sent, as they do while units draft: app/services/demo_communes.py). The demo
+users' own units stay empty so that their journeys start from a blank form.
 """
 from __future__ import annotations
 
@@ -37,8 +38,7 @@ def load_demo_values(registry, schemes: list[Scheme], keep_empty: set[str]) -> i
             continue
         for period in db.session.scalars(select(Period).where(Period.scheme_code == scheme.code,
                                                               Period.state == "open")):
-            units = _units(scheme, period, keep_empty)
-            for index, unit in enumerate(units[:FILLED_UNITS]):
+            for index, unit in enumerate(units_to_fill(scheme, period, keep_empty)):
                 if _fill(scheme, period, unit, index, registry.scoring_methods):
                     made += 1
     db.session.commit()
@@ -84,6 +84,11 @@ def _fill_monitor(registry, scheme: Scheme, keep_empty: set[str]) -> int:
     return made
 
 
+def units_to_fill(scheme: Scheme, period: Period, keep_empty: set[str]) -> list[Unit]:
+    """The units whose assessments load_demo_values fills in this period (in that order)."""
+    return _units(scheme, period, keep_empty)[:FILLED_UNITS]
+
+
 def _units(scheme: Scheme, period: Period, keep_empty: set[str]) -> list[Unit]:
     units = db.session.scalars(select(Unit).where(Unit.type.in_(scheme.unit_types),
                                                   valid_in_period(period))
@@ -118,13 +123,18 @@ def _participants(scheme: Scheme, period: Period, communes: list[Unit]) -> list[
 
 
 def _fill(scheme: Scheme, period: Period, unit: Unit, index: int, methods: Methods) -> bool:
-    if db.session.scalar(select(Assessment.id).where(Assessment.period_id == period.id,
-                                                     Assessment.unit_id == unit.id)):
-        return False
     state = "appraised" if index < APPRAISED else "submitted" if index < SUBMITTED else "draft"
-    assessment = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
-                            period_id=period.id, unit_id=unit.id, state=state,
-                            submitted_at=datetime.utcnow() if state != "draft" else None)
+    assessment = db.session.scalar(select(Assessment).where(Assessment.period_id == period.id,
+                                                            Assessment.unit_id == unit.id))
+    if assessment is None:
+        assessment = Assessment(scheme_code=scheme.code, scheme_version=scheme.version,
+                                period_id=period.id, unit_id=unit.id)
+    elif assessment.state != "draft" or not assessment.answers \
+            or any(not a.measured_by for a in assessment.answers):
+        return False  # the unit's own (work or blank form): left alone
+    # else a draft holding only what systems sent before the unit began: the unit goes on
+    assessment.state = state
+    assessment.submitted_at = datetime.utcnow() if state != "draft" else None
     for row in visible_rows(scheme, period):
         if row.measured_source:
             continue  # its value comes from the system that measures it, never from the unit

@@ -58,7 +58,11 @@ def parse_as_of(text) -> datetime:
         raise ValueError(f"as_of «{text[:AS_OF_LIMIT]}» không phải ngày (2026-11-30) hoặc "
                          "ngày giờ ISO (2026-11-30T17:00:00+07:00)") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(clock.VIETNAM).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(clock.VIETNAM).replace(tzinfo=None)
+        except OverflowError:  # year 1 at +14:00 or 9999 at -12:00 falls off the calendar
+            raise ValueError(f"as_of «{text}» nằm ngoài khoảng cho phép: từ "
+                             f"{EARLIEST:%d/%m/%Y} đến hôm nay") from None
     if moment.date() < EARLIEST:
         raise ValueError(f"as_of không được trước {EARLIEST:%d/%m/%Y}")
     if moment.date() > clock.today():

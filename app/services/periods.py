@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app import periods as period_ids
 from app.extensions import db
-from app.models import Period
+from app.models import Period, Province
 from app.plugins import Registry
 
 LATE_OPENING_DAYS = 30
@@ -19,10 +19,13 @@ class PeriodError(ValueError):
         self.field = field
 
 
-def calendar_deadline(registry: Registry, scheme_code: str, code: str) -> date:
-    """The deadline the plugin's calendar gives a period of a scheme."""
+def calendar_deadline(registry: Registry, scheme_code: str, code: str,
+                      province: Province | None = None) -> date:
+    """The deadline the plugin's calendar gives a period of a scheme. Given the province that
+    asks, a scheme it does not use is answered as one that does not exist: another province's
+    imported scheme must not reveal its deadline, years or sibling versions."""
     scheme = registry.schemes.get(scheme_code)
-    if scheme is None:
+    if scheme is None or (province is not None and not province.uses_scheme(scheme)):
         raise PeriodError("scheme", f"Không có bộ chỉ số «{scheme_code}».")
     try:
         ident = period_ids.parse(code)

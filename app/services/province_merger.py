@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -36,24 +37,44 @@ class Merger:
 
 def merger_of(province: Province) -> Merger | None:
     """The province this one has been part of since 1 July 2025, or None (unchanged, or its
-    official code unknown to us)."""
+    official code unknown to us). Every page of a province asks, so the answer is worked out
+    once per process for a province, official code and name: the package's data never changes
+    while the process runs, and the 2022 communes it is matched against are the province's
+    units of record, the same for every server (see _merger)."""
+    try:
+        code = int(province.official_code)
+    except (TypeError, ValueError):
+        return None
+    try:
+        return _merger(province.id, code, province.name)
+    except _NoCommunes:
+        return None  # not cached: its units may be loaded in a moment
+
+
+class _NoCommunes(Exception):
+    """A province whose code is gone and whose 2022 communes are not loaded (yet)."""
+
+
+@lru_cache(maxsize=256)
+def _merger(province_id: int, code: int, name: str) -> Merger | None:
     try:
         import vietnam_provinces as vp
-        code = int(province.official_code)
-    except (ImportError, TypeError, ValueError):
+    except ImportError:
         return None
     try:
         current = vp.Province.from_code(vp.ProvinceCode(code))
     except ValueError:
-        current = _holder_of_communes(vp, province)
-    if current is None or same_name(current.name, province.name):
+        # Units imported later (the 2025 wards) lie in the province it became part of, so
+        # they only confirm the answer the 2022 communes give: caching it stays true.
+        current = _holder_of_communes(vp, province_id)
+    if current is None or same_name(current.name, name):
         return None
-    return Merger(province=province.name, into=_shown(vp, current), since=REORGANISATION_DAY)
+    return Merger(province=name, into=_shown(vp, current), since=REORGANISATION_DAY)
 
 
-def _holder_of_communes(vp, province: Province):
+def _holder_of_communes(vp, province_id: int):
     """The current province holding most of this province's 2022 official commune codes."""
-    with tenancy.scoped(province.id):
+    with tenancy.scoped(province_id):
         codes = db.session.scalars(select(Unit.code).where(
             Unit.official, Unit.type.in_(("xa", "phuong", "thi_tran")))).all()
     holders = Counter()
@@ -63,8 +84,10 @@ def _holder_of_communes(vp, province: Province):
         except ValueError:
             continue  # a commune merged under another's code
     if not holders:
-        return None
-    return vp.Province.from_code(holders.most_common(1)[0][0])
+        raise _NoCommunes
+    # a tie goes to the smaller code, whatever order the rows came in: every server agrees
+    best = max(holders.items(), key=lambda item: (item[1], -int(item[0])))[0]
+    return vp.Province.from_code(best)
 
 
 def _shown(vp, current) -> str:

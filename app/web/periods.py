@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Period
 from app.permissions import require
 from app.services import period_actions
+from app.services.lookups import current_province
 from app.services.periods import (PeriodError, calendar_deadline, open_period,
                                   replaced_deadline_note)
 from app.tenancy import get_or_404
@@ -68,7 +69,7 @@ def deadline_preview():
     block of the periods page, so what the person typed is escaped like everywhere else)."""
     try:
         due, error = calendar_deadline(registry(), request.args.get("scheme", ""),
-                                       request.args.get("code", "")), None
+                                       request.args.get("code", ""), current_province()), None
     except PeriodError as exc:
         due, error = None, str(exc)
     return render_block("periods/index.html", "deadline_preview", due=due, preview_error=error,
