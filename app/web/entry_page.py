@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import OfficeAssignment
 from app.models.assessment import STATE_LABELS
 from app.services import assessments as svc
+from app.services.appraisal_history import history_by_code
 from app.services.previous_period import previous_answers
 from app.services.unit_form_appraisal import unit_form_context
 from app.web import _number, registry, render
@@ -25,24 +26,33 @@ PAGE = "entry/form.html"
 def page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
                  conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
                  only_row=None, open_details=()):
-    """What entry/form.html needs; with ``only_row``, the history of that row alone (enough for
+    """What entry/form.html needs; with ``only_row``, the details of that row alone (enough for
     an htmx answer, which draws that row and the totals). ``open_details``: the codes of the
-    rows drawn whole (the others show their summary and load their details on demand)."""
+    rows to draw whole, besides those with an error, a conflict or a question."""
     rows = visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
-    evidence = svc.evidence_by_code(assessment)
+    counts = svc.evidence_counts(assessment)
     section_rows = _sections(scheme, rows)
     blocked = svc.edit_block(assessment, period, today()) if writer is not False \
         else "Bạn chỉ được xem hồ sơ này."
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
-    progress = svc.progress(rows, answers, evidence)
+    progress = svc.progress(rows, answers, counts)
+    appraisal = unit_form_context(assessment, period, today(), blocked, writer is False,
+                                  svc.visible_rows(scheme, period))
+    # The rows drawn whole (the others show their summary and load their details on demand):
+    # only theirs are the evidence links, history and last period's answers read for.
+    whole = set(open_details) | set(errors or ()) | set(conflicts or ()) \
+        | set(appraisal["questions_by_code"])
+    if only_row is not None:
+        whole &= {only_row.code}
     context = {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
         "base": base, "row_url": _row_urls(base),
         "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
-        "answers": answers, "evidence": evidence,
+        "answers": answers, "evidence_counts": counts,
+        "evidence": svc.evidence_by_code(assessment, whole) if whole else {},
         "progress": progress, "missing_codes": {code for code, _ in progress.missing},
-        "open_details": set(open_details), "fraction_hints": fraction_hints,
+        "whole_codes": whole, "fraction_hints": fraction_hints,
         "read_only_summary": read_only_summary(assessment),
         "totals": _totals(scheme, period, unit, assessment, answers),
         "blocked": blocked,
@@ -55,14 +65,11 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
         "offices": office_assignments(scheme, unit),
         "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,
-        # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
-        **unit_form_context(assessment, period, today(), blocked, writer is False,
-                            svc.visible_rows(scheme, period), only_row.code if only_row else None),
+        # Appraisal: questions and replies, the rows a returned assessment re-opens.
+        **appraisal,
+        "history_by_code": history_by_code(assessment, whole) if whole else {},
+        "previous": previous_answers(registry(), scheme, period, unit) if whole else {},
     }
-    # Last period's answers show only in rows drawn whole: no query for a light page.
-    whole = context["open_details"] or context["errors"] or context["conflicts"] \
-        or context.get("questions_by_code")
-    context["previous"] = previous_answers(registry(), scheme, period, unit) if whole else {}
     return context
 
 
