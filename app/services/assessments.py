@@ -115,16 +115,18 @@ def evidence_counts(assessment: Assessment | None) -> dict[str, int]:
 
 # -- editability ----------------------------------------------------------------------------
 def edit_block(assessment: Assessment | None, period: Period, today: date,
-               code: str | None = None) -> str | None:
+               code: str | None = None, published: bool | None = None) -> str | None:
     """Why the assessment (or, with ``code``, that row) cannot be edited now, in Vietnamese;
-    None when it can."""
+    None when it can. ``published``: whether the period's results are out, when the caller
+    has read its publication already."""
     if period.state != "open":
         return "Kỳ báo cáo đã khóa."
     if assessment is not None and assessment.state == "returned":
         return _returned_block(assessment, today, code)
     if assessment is not None and assessment.state not in EDITABLE_STATES:
         return f"Hồ sơ {assessment.state_label.lower()}: không sửa được nữa."
-    if (assessment is None or assessment.state == "draft") and _published(period):
+    if (assessment is None or assessment.state == "draft") and (
+            _published(period) if published is None else published):
         # Publication turns every assessment to "published": a draft in a published period is
         # one a unit that had none is just starting, which would change published results.
         return "Kết quả kỳ này đã công bố: không nhập thêm được."

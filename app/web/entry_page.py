@@ -17,6 +17,7 @@ from app.models.assessment import STATE_LABELS
 from app.services import assessments as svc
 from app.services.appraisal_history import history_by_code
 from app.services.previous_period import previous_answers
+from app.services.rankings import current_publication, unit_totals
 from app.services.unit_form_appraisal import unit_form_context
 from app.web import _number, registry, render
 from app.web.assessment_lookups import today, visible_rows
@@ -35,8 +36,9 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
     answers = svc.answers_by_code(assessment)
     counts = svc.evidence_counts(assessment)
     section_rows = _sections(scheme, rows)
-    blocked = svc.edit_block(assessment, period, today()) if writer is not False \
-        else "Bạn chỉ được xem hồ sơ này."
+    publication = current_publication(period)  # read once: the edit block and the totals
+    blocked = svc.edit_block(assessment, period, today(), published=publication is not None) \
+        if writer is not False else "Bạn chỉ được xem hồ sơ này."
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
     progress = svc.progress(rows, answers, counts)
     appraisal = unit_form_context(assessment, period, today(), blocked, writer is False,
@@ -56,7 +58,7 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "progress": progress, "missing_codes": {code for code, _ in progress.missing},
         "whole_codes": whole, "fraction_hints": fraction_hints,
         "read_only_summary": read_only_summary(assessment),
-        "totals": _totals(scheme, period, unit, assessment, answers),
+        "totals": _totals(scheme, period, unit, assessment, answers, publication),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
@@ -144,13 +146,12 @@ def office_assignments(scheme, unit) -> dict:
     return {row.code: row for row in rows}
 
 
-def _totals(scheme, period, unit, assessment, answers):
+def _totals(scheme, period, unit, assessment, answers, publication):
     """Scores as the ranking counts them, with every registered method; rows that compare
     units need the whole group, others only the unit's own answers."""
     methods = registry().scoring_methods
     if scoring.compared_rows(scheme, methods):
-        from app.services.rankings import unit_totals
-        return unit_totals(registry(), scheme, period, assessment, answers)
+        return unit_totals(registry(), scheme, period, assessment, answers, publication)
     return svc.scores(scheme, answers, methods, unit.type)
 
 
