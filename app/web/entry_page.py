@@ -19,9 +19,9 @@ from app.services.appraisal_history import history_by_code
 from app.services.previous_period import previous_answers
 from app.services.rankings import current_publication, unit_totals
 from app.services.unit_form_appraisal import unit_form_context
-from app.web import _number, registry, render
+from app.web import _number, _vietnam_time, registry, render
 from app.web.assessment_lookups import today, visible_rows
-from app.web.form_rows import fraction_hints, parent_heads, read_only_summary
+from app.web.form_rows import fraction_hints, parent_heads, read_only_summary, row_views
 
 PAGE = "entry/form.html"
 
@@ -76,6 +76,9 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "history_by_code": history_by_code(assessment, whole) if whole else {},
         "previous": previous_answers(registry(), scheme, period, unit) if whole else {},
     }
+    # What each row's summary shows (an htmx answer draws one row; a read-only summary none).
+    drawn = [only_row] if only_row is not None else [] if context["read_only_summary"] else rows
+    context["views"] = row_views(drawn, context, _number, _vietnam_time, _field_value)
     return context
 
 
