@@ -127,11 +127,11 @@ def _measure(app, label, reader, writer, value, requests, statements):
     ``value(n)`` into its row, from its form's page as a browser does (HX-Current-URL)."""
     client = _client(app, *reader[:2])
     html = client.get(reader[2]).get_data()
-    get = lambda n: client.get(reader[2])  # noqa: E731
+    get = lambda n: client.get(reader[2])
     get_ms, get_sql = _cpu_ms(get, requests), statements.of(get)
     saver, (_, _, path, code) = _client(app, *writer[:2]), writer
     headers = {"HX-Request": "true", "HX-Current-URL": f"http://localhost{path}"}
-    save = lambda n: saver.post(f"{path}/rows/{code}",  # noqa: E731
+    save = lambda n: saver.post(f"{path}/rows/{code}",
                                 data={f"{code}__value": value(n)}, headers=headers)
     save_ms, save_sql = _cpu_ms(save, requests), statements.of(save)
     rows = html.count(b'class="entry-row')

@@ -73,9 +73,29 @@ class RowView:
     """What one row's summary shows, worked out once in Python (entry/form.html, block row):
     Jinja pays a function call for every .get(), filter and helper, about twenty per row, a
     third of a 70-row page's rendering."""
-    __slots__ = ("a", "t", "err", "conflict", "blocked", "dis", "p", "n", "whole", "leaf",
-                 "missing", "save_url", "details_url", "count", "version", "values", "checked",
-                 "top", "proposed", "saved_at", "updated_at")
+    __slots__ = (
+        "a",
+        "blocked",
+        "checked",
+        "conflict",
+        "count",
+        "details_url",
+        "dis",
+        "err",
+        "leaf",
+        "missing",
+        "n",
+        "p",
+        "proposed",
+        "save_url",
+        "saved_at",
+        "t",
+        "top",
+        "updated_at",
+        "values",
+        "version",
+        "whole",
+    )
 
 
 def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, RowView]:
