@@ -162,3 +162,14 @@ def test_only_rows_drawn_whole_carry_their_history_and_evidence_links(as_user):
     assert "Nhật ký chỉ tiêu (2)" in whole and 'class="row-more" open' in whole
     opened = client.get(f"{FORM}/rows/1.1", headers=HX).get_data(as_text=True)
     assert "bien-ban.pdf" in opened and "Nhật ký chỉ tiêu" in opened
+
+
+def test_the_form_is_sent_without_its_templates_indentation(app, as_user):
+    from app.web.compact import MARKER
+    page = as_user("unit_user", "dienbien").get(FORM).get_data(as_text=True)
+    rows = page[page.index('<div class="entry-row'):page.rindex("</form>")]
+    assert "\n " not in rows  # entry/form.html is marked: its lines lose their indentation
+    env = app.jinja_env
+    marked = env.from_string(MARKER + "<p>\n    <b>{{ x }}</b>\n</p>").render(x="a < b")
+    plain = env.from_string("<p>\n    <b>{{ x }}</b>\n</p>").render(x="a < b")
+    assert marked == "<p>\n<b>a &lt; b</b>\n</p>" and plain == "<p>\n    <b>a &lt; b</b>\n</p>"
