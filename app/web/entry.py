@@ -205,7 +205,7 @@ def check(scheme_code, period_code, unit_code):
     """Kiểm tra trước khi nộp: what is missing, with links to the rows."""
     scheme, period, unit, assessment, writer = assessment_context(scheme_code, period_code,
                                                                   unit_code)
-    context = page_context(scheme, period, unit, assessment, writer)
+    context = page_context(scheme, period, unit, assessment, writer, summaries=False)
     return render("entry/check.html", **context)
 
 

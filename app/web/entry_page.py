@@ -28,10 +28,11 @@ PAGE = "entry/form.html"
 
 def page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
                  conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
-                 only_row=None, open_details=()):
+                 only_row=None, open_details=(), summaries=True):
     """What entry/form.html needs; with ``only_row``, the details of that row alone (enough for
     an htmx answer, which draws that row and the totals). ``open_details``: the codes of the
-    rows to draw whole, besides those with an error, a conflict or a question."""
+    rows to draw whole, besides those with an error, a conflict or a question. Without
+    ``summaries``, no row summaries (a page that lists the rows without drawing them)."""
     rows = visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     counts = svc.evidence_counts(assessment)
@@ -77,7 +78,8 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "previous": previous_answers(registry(), scheme, period, unit) if whole else {},
     }
     # What each row's summary shows (an htmx answer draws one row; a read-only summary none).
-    drawn = [only_row] if only_row is not None else [] if context["read_only_summary"] else rows
+    drawn = [only_row] if only_row is not None \
+        else [] if context["read_only_summary"] or not summaries else rows
     context["views"] = row_views(drawn, context, _number, _vietnam_time, _field_value)
     return context
 
