@@ -1,6 +1,7 @@
 """Helpers of the assessment form: what each fraction input counts, the fields of a row's
 details panel (loaded on demand) that a save must keep when the panel was never opened, nested
-parents shown as headings, and when the unit reads a summary instead of the form."""
+parents shown as headings, when the unit reads a summary instead of the form, and what each
+row's summary shows (RowView)."""
 from __future__ import annotations
 
 import re
