@@ -1,12 +1,17 @@
 """The light form (issue 15 item 1): HTML bytes and in-process CPU of the assessment form and of
 a row save, through Flask's test client on a throwaway SQLite database holding the demo data.
 
-    .venv/bin/python -m benchmarks.form_light [requests]
+    .venv/bin/python -m benchmarks.form_light [requests] [--bench]
 
-Prints, per demo form: rows, HTML KB, median CPU ms per GET, median CPU ms per htmx row save.
+Prints, per demo form: rows, HTML KB, median CPU ms and SQL statements per GET and per htmx
+row save (sent from the form's page, as a browser sends it); with ``--bench``, also the
+70-row form of benchmarks/run.py's national instance (its small size, generated here). Then
+the floors on the same client: /healthz and an authenticated page with next to nothing on it.
 Not a test: speed stays out of the test suite."""
 from __future__ import annotations
 
+import contextlib
+import io
 import statistics
 import sys
 import tempfile
@@ -76,23 +81,86 @@ def _cpu_ms(call, requests: int) -> float:
     return statistics.median(used) * 1000
 
 
-def main(requests: int = 50) -> None:
+class _Statements:
+    """SQL statements sent while counting (one request at a time)."""
+
+    def __init__(self, app):
+        from sqlalchemy import event
+        self.count = 0
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+    def of(self, call) -> int:
+        self.count = 0
+        call(0)
+        return self.count
+
+
+def _bench_forms(folder: Path):
+    """The 70-row form of benchmarks/run.py (its small national instance): the app, and the
+    (user, form path) of a reader and of a writer."""
+    from benchmarks import generate
+    from benchmarks.run import SMALL
+    from benchmarks.scheme import install
+    url = f"sqlite:///{folder / 'national.sqlite'}"
+    with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
+        instance = generate.generate(create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}),
+                                     SMALL.size, log=lambda *_: None)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    install(app.extensions["chiso"], instance.provinces)
+    return app, [(user["email"], generate.PASSWORD,
+                  f"/assessments/{user['scheme']}/{user['period']}/{user['unit']}", "1.3")
+                 for user in instance.unit_users[:2]]
+
+
+def _client(app, email: str, password: str):
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": password})
+    return client
+
+
+def _measure(app, label, reader, writer, value, requests, statements):
+    """One form: ``reader`` (email, password, form path, row code) views it, ``writer`` saves
+    ``value(n)`` into its row, from its form's page as a browser does (HX-Current-URL)."""
+    client = _client(app, *reader[:2])
+    html = client.get(reader[2]).get_data()
+    get = lambda n: client.get(reader[2])
+    get_ms, get_sql = _cpu_ms(get, requests), statements.of(get)
+    saver, (_, _, path, code) = _client(app, *writer[:2]), writer
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://localhost{path}"}
+    save = lambda n: saver.post(f"{path}/rows/{code}",
+                                data={f"{code}__value": value(n)}, headers=headers)
+    save_ms, save_sql = _cpu_ms(save, requests), statements.of(save)
+    rows = html.count(b'class="entry-row')
+    print(f"{label:10} {rows:5d} {len(html) / 1024:8.1f} {get_ms:11.2f} {get_sql:8d} "
+          f"{save_ms:12.2f} {save_sql:9d}")
+    return client
+
+
+def main(requests: int = 50, bench: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = _app(Path(folder))
-        print(f"{'form':10} {'rows':>5} {'HTML KB':>8} {'GET CPU ms':>11} {'save CPU ms':>12}")
+        statements = _Statements(app)
+        print(f"{'form':10} {'rows':>5} {'HTML KB':>8} {'GET CPU ms':>11} {'GET SQL':>8} "
+              f"{'save CPU ms':>12} {'save SQL':>9}")
         for province, (path, code) in FORMS.items():
-            client = app.test_client()
-            client.post("/login", data={"email": f"unit_user.{province}@demo.chiso.vn",
-                                        "password": DEMO_PASSWORD})
-            page = client.get(path)
-            html = page.get_data()
-            rows = html.count(b'class="entry-row')
-            get_ms = _cpu_ms(lambda n, client=client, path=path: client.get(path), requests)
-            field = f"{code}__value"
-            save_ms = _cpu_ms(lambda n, client=client, url=f"{path}/rows/{code}", field=field: client.post(
-                url, data={field: str(n % 2)}, headers={"HX-Request": "true"}), requests)
-            print(f"{province:10} {rows:5d} {len(html) / 1024:8.1f} {get_ms:11.2f} {save_ms:12.2f}")
+            user = (f"unit_user.{province}@demo.chiso.vn", DEMO_PASSWORD, path, code)
+            client = _measure(app, province, user, user, lambda n: str(n % 2), requests,
+                              statements)
+        if bench:
+            national, (reader, writer) = _bench_forms(Path(folder))
+            # The first unit user reads its form, the second saves in its own (1.3: a row
+            # compared with the group), as benchmarks/run.py measures them.
+            _measure(national, "national", reader, writer, lambda n: str(100 + n % 50),
+                     requests, _Statements(national))
+        for path in ("/healthz", "/account/password"):  # the floors, on the same client
+            ms = _cpu_ms(lambda n, path=path: client.get(path), requests)
+            print(f"  floor {path:18} {ms:6.2f} ms CPU")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 50, "--bench" in sys.argv)

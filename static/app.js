@@ -187,20 +187,30 @@
   });
 })();
 
-// The light form: a row's «Chi tiết» loads its body (explanation, evidence panel, history) the
-// first time it opens, from the address of the link it holds (which, without JavaScript, opens
-// the form with that row drawn whole).
+// The light form: a row's «Chi tiết» link (which, without JavaScript, opens the form with that
+// row drawn whole) becomes the row's <details>, its body (explanation, evidence panel, history)
+// loaded from the link's address. The summary takes the link's id: the focus stays on it.
 (function () {
   "use strict";
-  document.addEventListener("toggle", function (event) {
-    var more = event.target;
-    if (!more.classList || !more.classList.contains("row-more") || !more.open) { return; }
-    var link = more.querySelector(":scope > .more-body > a.more-link");
-    if (!link || more.hasAttribute("data-loading")) { return; }
-    more.setAttribute("data-loading", "");
-    htmx.ajax("GET", link.getAttribute("href").split("#")[0],
-              {target: more.querySelector(".more-body"), swap: "innerHTML"});
-  }, true);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.more-link");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    event.preventDefault();
+    var more = document.createElement("details");
+    more.className = "row-more";
+    more.open = true;
+    var summary = document.createElement("summary");
+    summary.id = link.id;
+    summary.textContent = link.textContent;
+    var body = document.createElement("div");
+    body.className = "more-body";
+    body.textContent = "Đang tải…";
+    more.appendChild(summary);
+    more.appendChild(body);
+    link.replaceWith(more);
+    summary.focus();
+    htmx.ajax("GET", link.getAttribute("href").split("#")[0], {target: body, swap: "innerHTML"});
+  });
 })();
 
 // Ways around a long form (entry/form.html): "next incomplete row", "only what is missing", a

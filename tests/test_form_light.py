@@ -1,6 +1,9 @@
 """The assessment form (issue 14 «Forms», issue 15 light form): rows load their details on
 demand, never-saved rows are guarded like saved ones, the read-only summary after submission,
 nested parents as headings, one office however it is spelled."""
+import re
+from urllib.parse import urljoin
+
 from sqlalchemy import select
 
 from app import tenancy
@@ -10,6 +13,13 @@ from tests.conftest import demo, login, province_id
 from tests.test_entry import FORM, HX, answer, save
 
 YENDINH = "/assessments/thanhhoa-huyen-2022/2022/394"
+PAGE_URL = "http://localhost" + FORM
+
+
+def more_link(page: str, code: str) -> str:
+    """The address of a row's «Chi tiết» link (relative to the form's page)."""
+    anchor = "f-" + code.replace(".", "-") + "-more"
+    return re.search(rf'<a class="more-link" id="{anchor}" href="([^"]+)"', page).group(1)
 
 
 def test_a_never_saved_row_saved_from_two_tabs_gives_the_second_a_409(app):
@@ -30,7 +40,7 @@ def test_rows_show_a_summary_and_load_details_on_demand(as_user):
     page = client.get(FORM).get_data(as_text=True)
     # The evidence panel is not in the page; each row links to its details.
     assert 'class="evidence-add"' not in page
-    assert f'href="{FORM}/rows/1.1#row-1.1"' in page
+    assert urljoin(PAGE_URL, more_link(page, "1.1")) == f"{PAGE_URL}/rows/1.1#row-1.1"
     assert "Tài liệu kiểm chứng:" in page  # the count stays in the summary
     fragment = client.get(f"{FORM}/rows/1.1", headers=HX).get_data(as_text=True)
     assert "Thêm tài liệu" in fragment and "<html" not in fragment
@@ -100,3 +110,66 @@ def test_fraction_inputs_say_what_to_count(as_user):
     page = as_user("unit_user", "dienbien").get(FORM).get_data(as_text=True)
     # 3.1 «Tỷ lệ …»: the numerator counts what the title names, the denominator the whole.
     assert 'id="f-3-1-num-hint">Đếm: số ' in page and 'id="f-3-1-den-hint">Đếm: tổng số' in page
+
+
+def row_post(page: str, code: str) -> str:
+    return re.search(rf'id="row-{re.escape(code)}"[^>]*? hx-post="([^"]+)"', page).group(1)
+
+
+def test_row_addresses_are_relative_only_where_they_resolve_to_the_rows(as_user):
+    client = as_user("unit_user", "dienbien")
+    page = client.get(FORM).get_data(as_text=True)
+    assert not row_post(page, "1.2").startswith("/")  # short: two per row on the form
+    assert urljoin(PAGE_URL, row_post(page, "1.2")) == f"{PAGE_URL}/rows/1.2"
+    # The same rows drawn on another address (details without JavaScript) say it in full.
+    whole = client.get(f"{FORM}/rows/1.1").get_data(as_text=True)
+    assert row_post(whole, "1.2") == f"{FORM}/rows/1.2"
+    assert more_link(whole, "1.2") == f"{FORM}/rows/1.2#row-1.2"
+    # An htmx answer is swapped into the page it was sent from: relative only for the form.
+    from_form = save(client, "1.2", headers={**HX, "HX-Current-URL": PAGE_URL}, self_score="10")
+    assert urljoin(PAGE_URL, row_post(from_form.get_data(as_text=True), "1.2")) == \
+        f"{PAGE_URL}/rows/1.2"
+    from_details = save(client, "1.2", headers={**HX, "HX-Current-URL": f"{PAGE_URL}/rows/1.1"},
+                        self_score="11", version="1")
+    assert row_post(from_details.get_data(as_text=True), "1.2") == f"{FORM}/rows/1.2"
+
+
+def test_every_score_box_points_to_the_hint_said_once_above_the_sections(as_user):
+    page = as_user("unit_user", "thanhhoa").get(YENDINH.replace("2022/394", "2023/394")) \
+        .get_data(as_text=True)
+    assert page.count('id="score-blank"') == 1 and page.count("để trống") == 1
+    described = re.findall(r'name="[^"]+__self_score"[^>]*aria-describedby="([^"]+)"', page)
+    assert described and all("score-blank" in ids.split() for ids in described)
+    # Rows compared with the group (relative, inverse) also point to the note that says so.
+    assert page.count('id="score-compared"') == 1
+    assert any("score-compared" in ids.split() for ids in described)
+    assert not all("score-compared" in ids.split() for ids in described)
+
+
+def test_only_rows_drawn_whole_carry_their_history_and_evidence_links(as_user):
+    from tests.test_evidence import PDF, upload
+    client = as_user("unit_user", "dienbien")
+    upload(client, "1.1", PDF, "bien-ban.pdf")
+    save(client, "1.2", self_score="10")
+    page = client.get(FORM).get_data(as_text=True)
+    assert "bien-ban.pdf" not in page and "Nhật ký chỉ tiêu" not in page
+    row_1_1 = page.split('id="row-1.1"', 1)[1].split('class="entry-row', 1)[0]
+    assert '<span class="tag">1 tài liệu</span>' in row_1_1  # the count, from one aggregate
+    check = client.get(f"{FORM}/check").get_data(as_text=True)
+    assert 'bien-ban.pdf' not in check
+    # A save made with the row's details open answers the row whole: history, evidence.
+    whole = save(client, "1.2", self_score="12", version="1", details="1").get_data(as_text=True)
+    assert "Nhật ký chỉ tiêu (2)" in whole and 'class="row-more" open' in whole
+    opened = client.get(f"{FORM}/rows/1.1", headers=HX).get_data(as_text=True)
+    assert "bien-ban.pdf" in opened and "Nhật ký chỉ tiêu" in opened
+
+
+def test_the_form_is_sent_without_its_templates_indentation(app, as_user):
+    from app.web.compact import MARKER
+    page = as_user("unit_user", "dienbien").get(FORM).get_data(as_text=True)
+    rows = page[page.index('<div class="entry-row'):page.rindex("</form>")]
+    assert "\n " not in rows  # entry/form.html is marked: its lines lose their indentation
+    env = app.jinja_env
+    marked = env.from_string(MARKER + "<p>\n    <b>{{ x }}</b>\n</p>").render(x="a < b")
+    plain = env.from_string("<p>\n    <b>{{ x }}</b>\n</p>").render(x="a < b")
+    assert marked == "<p>\n<b>a &lt; b</b>\n</p>" and plain == "<p>\n    <b>a &lt; b</b>\n</p>"

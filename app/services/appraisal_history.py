@@ -2,6 +2,8 @@
 fields, actions and values in Vietnamese words."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,19 +35,22 @@ NUMERIC_FIELDS = ("value", "numerator", "denominator", "self_score", "appraised_
 
 
 # -- history ---------------------------------------------------------------------------------
-def history(assessment: Assessment | None, code: str | None = None) -> list[AuditEvent]:
-    """The audit trail of an assessment (or of one of its indicators), newest first."""
+def history(assessment: Assessment | None,
+            code: str | Collection[str] | None = None) -> list[AuditEvent]:
+    """The audit trail of an assessment (or of one or some of its indicators), newest first."""
     if assessment is None:
         return []
     stmt = select(AuditEvent).where(AuditEvent.assessment_id == assessment.id)
-    if code is not None:
+    if isinstance(code, str):
         stmt = stmt.where(AuditEvent.code == code)
+    elif code is not None:
+        stmt = stmt.where(AuditEvent.code.in_(sorted(code)))
     stmt = stmt.options(selectinload(AuditEvent.user))
     return db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
 
 
 def history_by_code(assessment: Assessment | None,
-                    code: str | None = None) -> dict[str, list[AuditEvent]]:
+                    code: str | Collection[str] | None = None) -> dict[str, list[AuditEvent]]:
     grouped: dict[str, list[AuditEvent]] = {}
     for event in history(assessment, code):
         grouped.setdefault(event.code, []).append(event)

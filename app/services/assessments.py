@@ -1,11 +1,12 @@
 """Filling in an assessment: which rows a user fills, saving a row, progress, submission."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -85,32 +86,47 @@ def answers_by_code(assessment: Assessment | None) -> dict[str, Answer]:
     return {a.code: a for a in assessment.answers} if assessment is not None else {}
 
 
-def evidence_by_code(assessment: Assessment | None) -> dict[str, list[EvidenceLink]]:
+def evidence_by_code(assessment: Assessment | None,
+                     codes: Collection[str] | None = None) -> dict[str, list[EvidenceLink]]:
+    """The evidence links of the assessment's rows (of ``codes`` only, when given)."""
     if assessment is None:
         return {}
     # The form shows each link's file: load them in the same query, not one query per link.
-    links = db.session.scalars(select(EvidenceLink).where(
-        EvidenceLink.assessment_id == assessment.id)
-        .options(joinedload(EvidenceLink.evidence, innerjoin=True))
-        .order_by(EvidenceLink.id)).all()
+    stmt = select(EvidenceLink).where(EvidenceLink.assessment_id == assessment.id)
+    if codes is not None:
+        stmt = stmt.where(EvidenceLink.code.in_(sorted(codes)))
+    links = db.session.scalars(stmt.options(joinedload(EvidenceLink.evidence, innerjoin=True))
+                               .order_by(EvidenceLink.id)).all()
     grouped: dict[str, list[EvidenceLink]] = {}
     for link in links:
         grouped.setdefault(link.code, []).append(link)
     return grouped
 
 
+def evidence_counts(assessment: Assessment | None) -> dict[str, int]:
+    """How many evidence links each row has: what the form's row summaries show, from one
+    aggregate (no link or file objects built for a page that lists none)."""
+    if assessment is None:
+        return {}
+    return dict(db.session.execute(
+        select(EvidenceLink.code, func.count()).where(EvidenceLink.assessment_id == assessment.id)
+        .group_by(EvidenceLink.code)).all())
+
+
 # -- editability ----------------------------------------------------------------------------
 def edit_block(assessment: Assessment | None, period: Period, today: date,
-               code: str | None = None) -> str | None:
+               code: str | None = None, published: bool | None = None) -> str | None:
     """Why the assessment (or, with ``code``, that row) cannot be edited now, in Vietnamese;
-    None when it can."""
+    None when it can. ``published``: whether the period's results are out, when the caller
+    has read its publication already."""
     if period.state != "open":
         return "Kỳ báo cáo đã khóa."
     if assessment is not None and assessment.state == "returned":
         return _returned_block(assessment, today, code)
     if assessment is not None and assessment.state not in EDITABLE_STATES:
         return f"Hồ sơ {assessment.state_label.lower()}: không sửa được nữa."
-    if (assessment is None or assessment.state == "draft") and _published(period):
+    if (assessment is None or assessment.state == "draft") and (
+            _published(period) if published is None else published):
         # Publication turns every assessment to "published": a draft in a published period is
         # one a unit that had none is just starting, which would change published results.
         return "Kết quả kỳ này đã công bố: không nhập thêm được."

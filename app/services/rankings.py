@@ -179,18 +179,25 @@ def _live_scores(registry: Registry, scheme: Scheme, period: Period,
 
 
 def unit_totals(registry: Registry, scheme: Scheme, period: Period,
-                assessment: Assessment | None) -> Totals:
+                assessment: Assessment | None, answers: dict | None = None,
+                publication: Publication | None | bool = False) -> Totals:
     """One assessment's totals, scored within its group as the ranking scores it. Only what
     that needs is read (a form page shows it on every view and save): the unit's own answers,
-    and the best values of its group on the rows that compare units (one small aggregate)."""
+    and the best values of its group on the rows that compare units (one small aggregate).
+    ``answers``: the assessment's answers by code, and ``publication``: the period's current
+    publication (None for none), when the caller has them already."""
     if assessment is None:
         return recompute(scheme, {None: {}}, registry.scoring_methods)[None]
-    snapshot = snapshots.of(current_publication(period))
+    snapshot = snapshots.of(current_publication(period) if publication is False else publication)
     published = next((p for p in snapshot.places if p.assessment_id == assessment.id),
                      None) if snapshot is not None else None
     if published is not None:
         return snapshots.totals(published)
-    own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
+    if answers is not None:
+        from app.services.assessments import to_entry
+        own = {code: to_entry(answer) for code, answer in answers.items()}
+    else:
+        own = period_entries(period, Answer.assessment_id == assessment.id).get(assessment.id, {})
     methods = registry.scoring_methods
     compared = [row.code for row in scoring.compared_rows(scheme, methods)]
     best = period_totals.group_best(scheme, period.id, assessment.unit.type, methods) \

@@ -8,15 +8,13 @@ from app.catalogue.model import Row
 from app.models import Assessment, Period, Question
 from app.services import assessments as svc
 from app.services.appraisal import all_questions, current_questions, resubmit_problems
-from app.services.appraisal_history import history_by_code
 
 
 def unit_form_context(assessment: Assessment | None, period: Period, today: date,
-                      blocked: str | None, read_only: bool, rows: list[Row],
-                      code: str | None = None) -> dict:
+                      blocked: str | None, read_only: bool, rows: list[Row]) -> dict:
     """What entry/form.html needs to show questions, replies, history and the rows a returned
-    assessment re-opens (``row_block(code)``: why that row is read-only, or None). With
-    ``code``, only that row's history: an htmx answer draws one row."""
+    assessment re-opens (``row_block(code)``: why that row is read-only, or None). The rows'
+    history is the caller's (app.web.entry_page): only the rows drawn whole show it."""
     asked = all_questions(assessment)
     questions: dict[str, list[Question]] = {}
     for question in asked:
@@ -33,6 +31,5 @@ def unit_form_context(assessment: Assessment | None, period: Period, today: date
         if returned else [],
         "open_codes": open_codes,
         "row_block": lambda code: None if code in open_codes else blocked,
-        "history_by_code": history_by_code(assessment, code),
         "resubmit_problems": resubmit_problems(assessment, rows, asked) if returned else [],
     }

@@ -51,6 +51,7 @@ def init_app(app) -> None:
     from app.web.ownership import check_view_args
     app.before_request(check_view_args)  # after the province is bound (registered earlier)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.add_extension("app.web.compact.CompactIndent")
     app.jinja_env.globals.update(
         can=lambda action: permissions.can(current_user, action),
         ROLE_LABELS=ROLE_LABELS, UNIT_TYPES=UNIT_TYPES, PILLARS=PILLARS,

@@ -54,7 +54,7 @@ def index():
                 # Results out: nothing left to do, listed apart from the open ones.
                 published.append({"scheme": scheme, "period": period, "unit": unit})
                 continue
-            state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_by_code(assessment))
+            state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_counts(assessment))
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
@@ -203,7 +203,7 @@ def check(scheme_code, period_code, unit_code):
     """Kiểm tra trước khi nộp: what is missing, with links to the rows."""
     scheme, period, unit, assessment, writer = assessment_context(scheme_code, period_code,
                                                                   unit_code)
-    context = page_context(scheme, period, unit, assessment, writer)
+    context = page_context(scheme, period, unit, assessment, writer, summaries=False)
     return render("entry/check.html", **context)
 
 

@@ -2,7 +2,9 @@
 that draws one row again (with the totals out of band)."""
 from __future__ import annotations
 
+import re
 from numbers import Number
+from urllib.parse import urlsplit
 
 from flask import current_app, make_response, request, url_for
 from jinja2_fragments.flask import render_blocks
@@ -13,40 +15,53 @@ from app.extensions import db
 from app.models import OfficeAssignment
 from app.models.assessment import STATE_LABELS
 from app.services import assessments as svc
+from app.services.appraisal_history import history_by_code
 from app.services.previous_period import previous_answers
+from app.services.rankings import current_publication, unit_totals
 from app.services.unit_form_appraisal import unit_form_context
-from app.web import _number, registry, render
+from app.web import _number, _vietnam_time, registry, render
 from app.web.assessment_lookups import today, visible_rows
-from app.web.form_rows import fraction_hints, parent_heads, read_only_summary
+from app.web.form_rows import fraction_hints, parent_heads, read_only_summary, row_views
 
 PAGE = "entry/form.html"
 
 
 def page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
                  conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
-                 only_row=None, open_details=()):
-    """What entry/form.html needs; with ``only_row``, the history of that row alone (enough for
+                 only_row=None, open_details=(), summaries=True):
+    """What entry/form.html needs; with ``only_row``, the details of that row alone (enough for
     an htmx answer, which draws that row and the totals). ``open_details``: the codes of the
-    rows drawn whole (the others show their summary and load their details on demand)."""
+    rows to draw whole, besides those with an error, a conflict or a question. Without
+    ``summaries``, no row summaries (a page that lists the rows without drawing them)."""
     rows = visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
-    evidence = svc.evidence_by_code(assessment)
+    counts = svc.evidence_counts(assessment)
     section_rows = _sections(scheme, rows)
-    blocked = svc.edit_block(assessment, period, today()) if writer is not False \
-        else "Bạn chỉ được xem hồ sơ này."
+    publication = current_publication(period)  # read once: the edit block and the totals
+    blocked = svc.edit_block(assessment, period, today(), published=publication is not None) \
+        if writer is not False else "Bạn chỉ được xem hồ sơ này."
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}
-    progress = svc.progress(rows, answers, evidence)
+    progress = svc.progress(rows, answers, counts)
+    appraisal = unit_form_context(assessment, period, today(), blocked, writer is False,
+                                  svc.visible_rows(scheme, period))
+    # The rows drawn whole (the others show their summary and load their details on demand):
+    # only theirs are the evidence links, history and last period's answers read for.
+    whole = set(open_details) | set(errors or ()) | set(conflicts or ()) \
+        | set(appraisal["questions_by_code"])
+    if only_row is not None:
+        whole &= {only_row.code}
     context = {
         "scheme": scheme, "period": period, "unit": unit, "assessment": assessment,
         "base": base, "row_url": _row_urls(base),
         "rows": rows, "mains": [m for m in scheme.main if m.code in section_rows],
         # Rows a system measures (entry/_measured.html): the form then labels every row's source.
         "measured_count": sum(1 for r in rows if r.measured_source),
-        "answers": answers, "evidence": evidence,
+        "answers": answers, "evidence_counts": counts,
+        "evidence": svc.evidence_by_code(assessment, whole) if whole else {},
         "progress": progress, "missing_codes": {code for code, _ in progress.missing},
-        "open_details": set(open_details), "fraction_hints": fraction_hints,
+        "whole_codes": whole, "fraction_hints": fraction_hints,
         "read_only_summary": read_only_summary(assessment),
-        "totals": _totals(scheme, period, unit, assessment, answers),
+        "totals": _totals(scheme, period, unit, assessment, answers, publication),
         "blocked": blocked,
         "errors": errors or {}, "typed": typed or {}, "conflicts": conflicts or {},
         "saved": saved or {}, "today": today(), "STATE_LABELS": STATE_LABELS,
@@ -55,16 +70,19 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "section_rows": section_rows, "parent_heads": parent_heads(scheme, rows),
         "share_of": share_of,
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
+        "compared_methods": {name for name, method in registry().scoring_methods.items()
+                             if method.group},
         "offices": office_assignments(scheme, unit),
         "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,
-        # Appraisal: questions and replies, history, the rows a returned assessment re-opens.
-        **unit_form_context(assessment, period, today(), blocked, writer is False,
-                            svc.visible_rows(scheme, period), only_row.code if only_row else None),
+        # Appraisal: questions and replies, the rows a returned assessment re-opens.
+        **appraisal,
+        "history_by_code": history_by_code(assessment, whole) if whole else {},
+        "previous": previous_answers(registry(), scheme, period, unit) if whole else {},
     }
-    # Last period's answers show only in rows drawn whole: no query for a light page.
-    whole = context["open_details"] or context["errors"] or context["conflicts"] \
-        or context.get("questions_by_code")
-    context["previous"] = previous_answers(registry(), scheme, period, unit) if whole else {}
+    # What each row's summary shows (an htmx answer draws one row; a read-only summary none).
+    drawn = [only_row] if only_row is not None \
+        else [] if context["read_only_summary"] or not summaries else rows
+    context["views"] = row_views(drawn, context, _number, _vietnam_time, _field_value)
     return context
 
 
@@ -94,16 +112,38 @@ def _field_value(answer, typed: dict | None, name: str):
 def _row_urls(base: dict):
     """(endpoint, code) → url_for(endpoint, code=code, **base). The form needs a few URLs per
     row and url_for costs a routing build each: build each endpoint's URL once with a
-    placeholder code, then put in each row's code, quoted as the URL map quotes it."""
+    placeholder code, then put in each row's code, quoted as the URL map quotes it. On the
+    form's own page (or in an htmx answer swapped into it) the row URLs are written relative
+    to it ("./394/rows/1.1"): two per row, a twentieth of a 70-row page's bytes."""
     quote = current_app.url_map.converters["default"](current_app.url_map).to_url
     placeholder = "\x00"  # in no row code; in the URL as %00
+    quoted_placeholder = quote(placeholder)
+    form = url_for("entry.form", **base)
+    shorten = _document_path() == form
     patterns = {}
 
     def row_url(endpoint: str, code: str) -> str:
         if endpoint not in patterns:
-            patterns[endpoint] = url_for(endpoint, code=placeholder, **base)
-        return patterns[endpoint].replace(quote(placeholder), quote(code))
+            url = url_for(endpoint, code=placeholder, **base)
+            if shorten and url.startswith(form + "/"):
+                url = "./" + form.rsplit("/", 1)[1] + url[len(form):]
+            patterns[endpoint] = url
+        # Codes are mostly digits and dots, which the URL keeps as they are: quote the others.
+        return patterns[endpoint].replace(quoted_placeholder,
+                                          code if _PLAIN_CODE.fullmatch(code) else quote(code))
     return row_url
+
+
+def _document_path() -> str | None:
+    """The path of the page the browser shows: this request's, or for htmx the page it was
+    sent from (a fragment lands in that page, and its relative URLs resolve against it)."""
+    if not request.headers.get("HX-Request"):
+        return request.path if request.method == "GET" else None
+    current = request.headers.get("HX-Current-URL")
+    return urlsplit(current).path if current else None
+
+
+_PLAIN_CODE = re.compile(r"[0-9A-Za-z._-]+")
 
 
 def office_assignments(scheme, unit) -> dict:
@@ -113,13 +153,12 @@ def office_assignments(scheme, unit) -> dict:
     return {row.code: row for row in rows}
 
 
-def _totals(scheme, period, unit, assessment, answers):
+def _totals(scheme, period, unit, assessment, answers, publication):
     """Scores as the ranking counts them, with every registered method; rows that compare
     units need the whole group, others only the unit's own answers."""
     methods = registry().scoring_methods
     if scoring.compared_rows(scheme, methods):
-        from app.services.rankings import unit_totals
-        return unit_totals(registry(), scheme, period, assessment)
+        return unit_totals(registry(), scheme, period, assessment, answers, publication)
     return svc.scores(scheme, answers, methods, unit.type)
 
 

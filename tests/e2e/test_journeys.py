@@ -107,7 +107,7 @@ def open_details(page, code: str) -> None:
     """A row's «Chi tiết» (evidence, reasons, history), loaded on demand by the light form."""
     box = row(page, code)
     if not box.locator(".evidence-add, .no-evidence").count():
-        box.locator(".row-more > summary").click()
+        box.locator("a.more-link").click()  # app.js turns it into the row's <details>
     expect(box.locator(".more-body .row-foot")).to_have_count(1)
 
 
