@@ -347,8 +347,8 @@ def test_the_loader_refuses_a_header_value_of_the_wrong_type_or_size(tmp_path, o
     ('max_points = 20', 'max_points = -20', "max_points", "từ 0 đến 100.000"),
     ('max_points = 20', 'max_points = 19.9995', "max_points", "tối đa 3 chữ số thập phân"),
     ('max_points = 20', 'max_points = nan', "max_points", "từ 0 đến 100.000"),
-    ('max_points = 20', 'max_points = 20\nmeasured = { source = "Cổng dịch vụ công" }\n'
-                        'evidence_required = false', "measured", "không thể đo tự động"),
+    ('max_points = 20', ('max_points = 20\nmeasured = { source = "Cổng dịch vụ công" }\n'
+                         'evidence_required = false'), "measured", "không thể đo tự động"),
 ], ids=["code-long", "code-number", "title-number", "method-list", "parent-list",
         "coordinating-text", "flag-text", "points-negative", "points-decimals", "points-nan",
         "measured-score"])

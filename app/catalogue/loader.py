@@ -203,12 +203,12 @@ def _row(raw: dict, head: dict, fail, methods) -> Row:
     if row.measured_source and "evidence_required" not in raw:
         row.evidence_required = False  # the scheme's default is for declared rows
     checks.append((not (row.measured_source and row.evidence_required),
-                   "chỉ số đo tự động (measured) không cần tài liệu kiểm chứng: "
-                   "bỏ evidence_required", "evidence_required"))
+                   ("chỉ số đo tự động (measured) không cần tài liệu kiểm chứng: "
+                    "bỏ evidence_required"), "evidence_required"))
     # a system sends a value (a number, a share…), never a score: the unit's score is its own
     checks.append((not (row.measured_source and row.input == "score"),
-                   "chỉ số nhập điểm trực tiếp (kiểu nhập «score») không thể đo tự động: bỏ "
-                   "measured, hoặc chọn kiểu nhập là giá trị (số, tỷ lệ…)", "measured"))
+                   ("chỉ số nhập điểm trực tiếp (kiểu nhập «score») không thể đo tự động: bỏ "
+                    "measured, hoặc chọn kiểu nhập là giá trị (số, tỷ lệ…)"), "measured"))
     for ok, message, key in checks:
         if not ok:
             fail(code, message, key)

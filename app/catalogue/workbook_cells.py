@@ -8,8 +8,9 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-# the loader's own bounds: a cell is refused at its place with the bound the loader holds
-from app.catalogue.loader_fields import (
+# the loader's own bounds (the readers use them as cells.X): a cell is refused at its place
+# with the bound the loader holds
+from app.catalogue.loader_fields import (  # noqa: F401
     CODE_LIMIT,
     DECIMALS,
     LONG_TEXT_LIMIT,
