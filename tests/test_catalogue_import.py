@@ -300,3 +300,17 @@ def test_the_catalogue_page_does_not_load_the_uploaded_workbook(app, as_user, tm
         assert {"workbook", "content"} <= inspect(source_of("dienbien-huyen-2026")).unloaded
         db.session.expunge_all()
         assert source_file("dienbien-huyen-2026").workbook == data
+
+
+def test_a_new_import_reparses_only_itself(app, tmp_path):
+    first = next_version(app, tmp_path)
+    assert cli_import(app, tmp_path, first, "v2.xlsx", "--province", "dienbien").exit_code == 0
+    with app.app_context():
+        before = app.extensions["chiso"].schemes["dienbien-huyen-2026"]
+    mine = next_version(app, tmp_path, "thanhhoa-huyen-2022", "bo-moi-2026", family="bo-moi",
+                        version=1)
+    assert cli_import(app, tmp_path, mine, "b.xlsx", "--province", "thanhhoa").exit_code == 0
+    with app.app_context():
+        schemes = app.extensions["chiso"].schemes
+        assert schemes["bo-moi-2026"].owner == "thanhhoa"
+        assert schemes["dienbien-huyen-2026"] is before  # unchanged: not parsed again
