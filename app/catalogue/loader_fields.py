@@ -32,7 +32,7 @@ ROW_TEXTS = {"code": CODE_LIMIT, "parent": CODE_LIMIT, "raised_from": CODE_LIMIT
              "pillar": WORD_LIMIT, "level": WORD_LIMIT, "target_op": WORD_LIMIT,
              "explanation": LONG_TEXT_LIMIT}
 FLAGS = ("evidence_required", "not_assessable")
-DECISION_KEYS = ("number", "issuer", "document", "table", "date")
+DECISION_KEYS = ("number", "issuer", "document", "table", "date", "note")
 
 
 def check_head(head: dict, fail) -> None:
