@@ -433,3 +433,12 @@ def test_a_threshold_changed_on_a_target_plan_is_one_change():
     before = earlier.by_code["CB.1.2"].targets
     assert [(c.kind, c.code, c.before, c.after) for c in differences(earlier, later)] == \
         [("targets_changed", "CB.1.2", before, {**before, "xa": 95})]
+
+
+def test_a_version_too_large_for_its_column_is_refused_at_its_line():
+    data = edited(scheme_workbook(shipped("dienbien-so-2022")),
+                  lambda book: set_header(book, "version", 99999999999))
+    [problem] = refused(data)
+    assert (problem.sheet, problem.column) == ("Thông tin chung", "B")
+    assert problem.row == header_line(load_workbook(io.BytesIO(data)), "version")
+    assert "từ 1 đến 9999" in problem.message
