@@ -47,7 +47,7 @@ def catalogue_import(file, province_code, dry_run):
     with tenancy.scoped(province.id):
         result = imports.preview(registry(), province, data, path.name)
         if result.problems:
-            for problem in result.problems:  # "" : the file as a whole (a TOML one too)
+            for problem in result.problems:  # "" : the file as a whole
                 click.echo(str(problem) if problem.sheet else f"{path.name}: {problem.message}",
                            err=True)
             fail(f"{path.name}: {len(result.problems)} vấn đề; chưa lưu gì.")

@@ -3,9 +3,9 @@
 A province admin's import is written to the ``imported_scheme`` table by one app server; every
 other server (and every worker of each) must serve it at once, with no restart and nothing kept
 in one server's memory that another needs. So each server keeps only a cache, keyed by the
-table's fingerprint (every row's code and content hash): one small query, at most once per
-request (or command: once per app context), says whether the table changed; only then are the
-rows read and parsed again by the one loader.
+table's fingerprint (every row's id, code, content hash, plugin and owner): one small query, at
+most once per request (or command: once per app context), says whether the table changed; only
+then are the rows that changed read and parsed again by the one loader.
 """
 from __future__ import annotations
 
@@ -24,8 +24,13 @@ CHECKED = "_chiso_imported_checked"  # flag on flask.g: this context has looked 
 
 
 def fingerprint_query():
-    from app.models import ImportedScheme
-    return select(ImportedScheme.code, ImportedScheme.sha256).order_by(ImportedScheme.code)
+    """What says whether a stored scheme changed: its row, code, content hash, plugin and owner
+    (a row deleted and stored again under the same code is another scheme)."""
+    from app.models import ImportedScheme, Province
+    return (select(ImportedScheme.id, ImportedScheme.code, ImportedScheme.sha256,
+                   ImportedScheme.plugin, Province.code.label("owner"))
+            .join(Province, Province.id == ImportedScheme.province_id)
+            .order_by(ImportedScheme.id))
 
 
 def as_scheme(content: str, code: str, plugin: str, owner: str,
@@ -40,8 +45,14 @@ class ImportedSchemes:
     """The imported schemes one app server serves, refreshed when the table changes."""
 
     def __init__(self):
-        self._fingerprint: tuple | None = None
-        self.schemes: dict[str, Scheme] = {}
+        # (fingerprint, schemes by code) as ONE value: a thread swaps it whole, so another never
+        # sees a new fingerprint with the old schemes (or the reverse)
+        self._state: tuple[tuple | None, dict[str, Scheme]] = (None, {})
+        self._parsed: dict[tuple, Scheme] = {}  # fingerprint row -> its scheme, for reuse
+
+    @property
+    def schemes(self) -> dict[str, Scheme]:
+        return self._state[1]
 
     def current(self, methods: Mapping) -> dict[str, Scheme]:
         """The imported schemes by code, checking the table once per app context."""
@@ -53,10 +64,10 @@ class ImportedSchemes:
         # the session's transaction, and the query is not a tenant one (every province's).
         try:
             with db.engine.connect() as conn:
-                fingerprint = tuple(conn.execute(fingerprint_query()).all())
-                if fingerprint != self._fingerprint:
-                    self.schemes = self._load(conn, methods)
-                    self._fingerprint = fingerprint
+                fingerprint = tuple(tuple(row) for row in conn.execute(fingerprint_query()))
+                if fingerprint != self._state[0]:
+                    schemes = self._load(conn, fingerprint, methods)
+                    self._state = (fingerprint, schemes)
         except DBAPIError as exc:
             log.warning("Chưa đọc được bảng bộ chỉ số nhập từ tệp: %s", exc.orig)
         return self.schemes
@@ -66,19 +77,24 @@ class ImportedSchemes:
         if has_app_context():
             g.pop(CHECKED, None)
 
-    @staticmethod
-    def _load(conn, methods: Mapping) -> dict[str, Scheme]:
-        from app.models import ImportedScheme, Province
-        rows = conn.execute(
-            select(ImportedScheme.code, ImportedScheme.plugin, ImportedScheme.content,
-                   Province.code.label("owner"))
-            .join(Province, Province.id == ImportedScheme.province_id)).all()
-        found: dict[str, Scheme] = {}
-        for row in rows:
-            try:
-                found[row.code] = as_scheme(row.content, row.code, row.plugin, row.owner, methods)
-            except CatalogueError as exc:
-                # Validated when imported; a scoring method of a plugin since removed would
-                # refuse it now. One bad scheme must not take the others (or the site) down.
-                log.error("Bộ chỉ số nhập «%s» không nạp được: %s", row.code, exc)
-        return found
+    def _load(self, conn, fingerprint: tuple, methods: Mapping) -> dict[str, Scheme]:
+        """The schemes of the fingerprint's rows: a row unchanged since the last load (same
+        id, content hash, plugin and owner) keeps its parsed scheme; only the others' contents
+        are read and parsed again."""
+        from app.models import ImportedScheme
+        parsed = {key: self._parsed[key] for key in fingerprint if key in self._parsed}
+        missing = {key[0]: key for key in fingerprint if key not in parsed}
+        if missing:
+            rows = conn.execute(select(ImportedScheme.id, ImportedScheme.content)
+                                .where(ImportedScheme.id.in_(missing))).all()
+            for row in rows:
+                key = missing[row.id]
+                _id, code, _sha256, plugin, owner = key
+                try:
+                    parsed[key] = as_scheme(row.content, code, plugin, owner, methods)
+                except CatalogueError as exc:
+                    # Validated when imported; a scoring method of a plugin since removed would
+                    # refuse it now. One bad scheme must not take the others (or the site) down.
+                    log.error("Bộ chỉ số nhập «%s» không nạp được: %s", code, exc)
+        self._parsed = parsed
+        return {key[1]: parsed[key] for key in fingerprint if key in parsed}

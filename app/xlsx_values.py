@@ -44,8 +44,8 @@ def _tokens(formula: str) -> list[tuple[str, str]]:
 class _Formula:
     """Recursive descent over the tokens; ``cell(ref)`` gives another cell's value."""
 
-    def __init__(self, formula: str, cell):
-        self.tokens, self.pos, self.cell = _tokens(formula), 0, cell
+    def __init__(self, formula: str, cell, bounds: tuple[int, int] | None = None):
+        self.tokens, self.pos, self.cell, self.bounds = _tokens(formula), 0, cell, bounds
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
@@ -104,9 +104,14 @@ class _Formula:
         if kind == "str":
             return text[1:-1]
         if kind == "ref":
-            return self.cell(text.replace("$", ""))
+            ref = text.replace("$", "")
+            _within(ref, self.bounds)
+            return self.cell(ref)
         if kind == "range":
-            return _Range([self.cell(ref) for ref in _cells_of(text.replace("$", ""))])
+            span = text.replace("$", "")
+            for corner in span.split(":"):  # before a cell is made: A2:XFD1048576 has 17 bn
+                _within(corner, self.bounds)
+            return _Range([self.cell(ref) for ref in _cells_of(span)])
         if kind == "name":
             return self.function(text)
         if text == "(":
@@ -181,14 +186,28 @@ def _cells_of(span: str) -> list[str]:
     return [f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
+def _within(ref: str, bounds: tuple[int, int] | None) -> None:
+    """Unsupported for a cell outside the lines and columns read (``bounds``: the last line and
+    column), so that a formula reaches only cells that exist in a bounded part of the sheet."""
+    if bounds is None:
+        return
+    column, line = _split(ref)
+    if not (1 <= line <= bounds[0] and 1 <= column <= bounds[1]):
+        raise Unsupported(f"outside the lines read: {ref}")
+
+
 def _split(ref: str) -> tuple[int, int]:
     letters = ref.rstrip("0123456789")
     return column_index_from_string(letters), int(ref[len(letters):])
 
 
-def computed(sheet, refs=None) -> dict[str, object]:
+def computed(sheet, refs=None, bounds: tuple[int, int] | None = None) -> dict[str, object]:
     """{cell reference: value} for every formula of the sheet that could be worked out (of the
-    cells ``refs`` alone where given: a workbook read back names those it needs)."""
+    cells ``refs`` alone where given: a workbook read back names those it needs).
+
+    ``bounds`` (last line, last column): a workbook from outside is read only that far; a
+    formula reaching beyond, however indirectly (=A1 where A1 is =SUM(A2:XFD1048576)), gets no
+    value, and no cell beyond is ever created."""
     results: dict[str, object] = {}
     failed: set[str] = set()
 
@@ -201,7 +220,7 @@ def computed(sheet, refs=None) -> dict[str, object]:
         if isinstance(raw, str) and raw.startswith("="):
             results[ref] = None  # a cycle reads as empty rather than recursing forever
             try:
-                results[ref] = _Formula(raw[1:], value_of).parse()
+                results[ref] = _Formula(raw[1:], value_of, bounds).parse()
             except (Unsupported, ArithmeticError):
                 failed.add(ref)
                 results.pop(ref)
@@ -212,7 +231,7 @@ def computed(sheet, refs=None) -> dict[str, object]:
         return raw
 
     wanted = [cell for row in sheet.iter_rows() for cell in row] if refs is None \
-        else [sheet[ref] for ref in refs]
+        else [sheet[ref] for ref in refs if _inside(ref, bounds)]
     for cell in wanted:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             try:
@@ -220,6 +239,14 @@ def computed(sheet, refs=None) -> dict[str, object]:
             except (Unsupported, ArithmeticError):
                 pass
     return {ref: v for ref, v in results.items() if v is not None}
+
+
+def _inside(ref: str, bounds) -> bool:
+    try:
+        _within(ref, bounds)
+    except Unsupported:
+        return False
+    return True
 
 
 _FORMULA_CELL = re.compile(r'<c r="([A-Z]+\d+)"([^>]*)><f>(.*?)</f><v\s*/></c>', re.S)

@@ -15,8 +15,8 @@ def exported(app, tmp_path, code: str) -> Path:
     return path
 
 
-def edited(path: Path, header: dict, rows: dict | None = None) -> bytes:
-    """The workbook with header fields (by key) and row cells ({(row code, column heading):
+def edited(path, header: dict, rows: dict | None = None) -> bytes:
+    """The workbook (a path or a file) with header fields (by key) and row cells ({(row code, column heading):
     value}) changed, as an official edits it in Excel."""
     book = load_workbook(path)
     sheet = book["Thông tin chung"]

@@ -213,10 +213,10 @@ def test_problems_are_listed_by_sheet_row_and_column_with_an_error_summary(app, 
     assert "/confirm" not in page and stored_count(app) == 0
 
 
-def test_only_a_province_admin_may_import(app, as_user):
+def test_only_a_province_admin_may_import(app, as_user, tmp_path):
     client = as_user("appraiser", "dienbien")
     assert client.get("/catalogue/import").status_code == 403
-    assert upload(client, toml_version("dienbien-huyen-2026"), "v2.toml").status_code == 403
+    assert upload(client, next_version(app, tmp_path), "v2.xlsx").status_code == 403
 
 
 def test_an_imported_scheme_is_a_404_for_another_province(app, as_user, tmp_path):
@@ -238,13 +238,13 @@ def test_an_imported_scheme_is_a_404_for_another_province(app, as_user, tmp_path
         assert ("dienbien-huyen-2026" in listed) == (seen == 200)
 
 
-def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user):
+def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user, tmp_path):
     client = as_user("province_admin", "dienbien")
-    page = upload(client, toml_version("dienbien-huyen-2026"), "v2.toml").get_data(as_text=True)
+    page = upload(client, next_version(app, tmp_path), "v2.xlsx").get_data(as_text=True)
     client.post("/logout")
     other = as_user("province_admin", "yenbai")
     answer = other.post("/catalogue/import/confirm",
-                        data={"token": staged(page), "filename": "v2.toml"})
+                        data={"token": staged(page), "filename": "v2.xlsx"})
     assert answer.status_code == 302 and answer.location.endswith("/catalogue/import")
     assert stored_count(app) == 0
 
@@ -252,3 +252,65 @@ def test_a_staged_upload_of_another_province_cannot_be_confirmed(app, as_user):
 def test_a_code_that_cannot_be_part_of_an_address_is_refused(app, tmp_path):
     output = refused(app, tmp_path, next_version(app, tmp_path, new="Bộ/2026"))
     assert "(Mã bộ chỉ số)" in output and "chữ thường không dấu" in output
+
+
+def test_the_import_takes_the_workbook_only_and_says_so(app, as_user, tmp_path):
+    client = as_user("province_admin", "dienbien")
+    form = client.get("/catalogue/import").get_data(as_text=True)
+    assert 'accept=".xlsx"' in form
+    answer = upload(client, toml_version("dienbien-huyen-2026"), "v2.toml")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "«v2.toml» không phải bảng Excel (.xlsx)" in page
+    assert "/confirm" not in page and stored_count(app) == 0
+    result = cli_import(app, tmp_path, toml_version("dienbien-huyen-2026"), "v2.toml",
+                        "--province", "dienbien")
+    assert result.exit_code == 1 and "không phải bảng Excel (.xlsx)" in result.output
+
+
+def test_a_row_code_longer_than_the_answer_column_is_refused_at_its_cell(app, tmp_path):
+    path = exported(app, tmp_path, "dienbien-huyen-2022")
+    data = edited(path, {"code": "dienbien-huyen-2026", "version": 2, "first_year": 2026},
+                  {("1.3", "STT/Mã"): "1." + "3" * 19})
+    output = refused(app, tmp_path, data)
+    assert f"Trang «Chỉ số», dòng {line_of(path, '1.3')}, cột A" in output
+    assert "quá giới hạn 20 ký tự" in output
+
+
+def test_the_catalogue_page_does_not_load_the_uploaded_workbook(app, as_user, tmp_path):
+    from sqlalchemy import event, inspect
+
+    from app.services.imported_schemes import source_file, source_of
+    data = next_version(app, tmp_path)
+    assert cli_import(app, tmp_path, data, "v2.xlsx", "--province", "dienbien").exit_code == 0
+    client = as_user("province_admin", "dienbien")
+    client.get("/catalogue")  # the registry reads the new scheme's content once, here
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement…)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert client.get("/catalogue/dienbien-huyen-2026").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    read = [s for s in statements if "FROM imported_scheme" in s]
+    assert read and not any("imported_scheme.workbook" in s or "imported_scheme.content" in s
+                            for s in read)
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        assert {"workbook", "content"} <= inspect(source_of("dienbien-huyen-2026")).unloaded
+        db.session.expunge_all()
+        assert source_file("dienbien-huyen-2026").workbook == data
+
+
+def test_a_new_import_reparses_only_itself(app, tmp_path):
+    first = next_version(app, tmp_path)
+    assert cli_import(app, tmp_path, first, "v2.xlsx", "--province", "dienbien").exit_code == 0
+    with app.app_context():
+        before = app.extensions["chiso"].schemes["dienbien-huyen-2026"]
+    mine = next_version(app, tmp_path, "thanhhoa-huyen-2022", "bo-moi-2026", family="bo-moi",
+                        version=1)
+    assert cli_import(app, tmp_path, mine, "b.xlsx", "--province", "thanhhoa").exit_code == 0
+    with app.app_context():
+        schemes = app.extensions["chiso"].schemes
+        assert schemes["bo-moi-2026"].owner == "thanhhoa"
+        assert schemes["dienbien-huyen-2026"] is before  # unchanged: not parsed again

@@ -105,3 +105,55 @@ def test_an_imported_scheme_no_plugin_answers_for_gets_the_core_calendar(app):
     from app.periods import parse
     assert calendar.deadline(parse("2026")) == date(2026, 12, 31)
     assert default_calendar(scheme).deadline(parse("2026")) == date(2026, 12, 31)
+
+
+def _assessment_of(app, code: str, state: str) -> None:
+    """The SỞ TT&TT's assessment of ``code``'s 2026 period, put in ``state``."""
+    from sqlalchemy import select
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import Period, Unit
+    from app.services import assessments as svc
+    from tests.conftest import province_id
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == code,
+                                                        Period.code == "2026"))
+        unit = db.session.scalar(select(Unit).where(Unit.code == "dienbien.so-tttt"))
+        scheme = app.extensions["chiso"].schemes[code]
+        svc.get_assessment(scheme, period, unit, create=True).state = state
+        db.session.commit()
+
+
+def test_an_import_sent_on_by_a_unit_can_only_be_superseded(app, tmp_path, on_day):
+    on_day(date(2026, 3, 2))
+    imported(app, tmp_path)
+    admin = signed_in(app, "province_admin")
+    assert admin.post("/periods", data={"scheme": CODE, "code": "2026"}).status_code == 302
+    changed = next_version(app, tmp_path, "dienbien-so-2022", CODE,
+                           title="BỘ CHỈ SỐ (SỬA) CỦA CÁC SỞ")
+    _assessment_of(app, CODE, "draft")  # a draft only: the import may still be replaced
+    result = cli_import(app, tmp_path, changed, "so-2026b.xlsx", "--province", "dienbien")
+    assert result.exit_code == 0, result.output
+    _assessment_of(app, CODE, "submitted")
+    again = next_version(app, tmp_path, "dienbien-so-2022", CODE, title="BỘ LẦN BA")
+    result = cli_import(app, tmp_path, again, "so-2026c.xlsx", "--province", "dienbien")
+    assert result.exit_code == 1 and "đã có bản đánh giá được gửi" in result.output
+    with app.app_context():
+        assert "(SỬA)" in app.extensions["chiso"].schemes[CODE].title
+
+
+def test_a_new_version_cannot_take_a_year_an_earlier_version_has_a_period_in(app, tmp_path,
+                                                                             on_day):
+    on_day(date(2026, 3, 2))
+    admin = signed_in(app, "province_admin")
+    opened = admin.post("/periods", data={"scheme": "dienbien-so-2022", "code": "2026"})
+    assert opened.status_code == 302, opened.get_data(as_text=True)[:500]
+    data = next_version(app, tmp_path, "dienbien-so-2022", CODE)  # from 2026
+    result = cli_import(app, tmp_path, data, "so-2026.xlsx", "--province", "dienbien")
+    assert result.exit_code == 1, result.output
+    assert "(Áp dụng từ năm)" in result.output and "đã có kỳ báo cáo Năm 2026" in result.output
+    assert "hãy chọn năm áp dụng sau 2026" in result.output
+    later = next_version(app, tmp_path, "dienbien-so-2022", "dienbien-so-2027", first_year=2027)
+    result = cli_import(app, tmp_path, later, "so-2027.xlsx", "--province", "dienbien")
+    assert result.exit_code == 0, result.output

@@ -283,6 +283,33 @@ def test_a_formula_we_cannot_work_out_without_excel_s_value_is_refused():
     assert all("công thức" in p.message for p in problems)
 
 
+def test_a_body_formula_reaching_a_range_through_a_title_cell_is_not_worked_out():
+    # =A1 is a plain reference, but A1 sums a range far below the table: working it out would
+    # create every cell of the range (to line 1,048,576 it stalls the worker)
+    def change(book):
+        sheet = book["Chỉ số"]
+        sheet["A1"] = "=SUM(A2:Z5000)"
+        sheet.cell(line_of(sheet, "1.1"), 3).value = "=A1"
+    data = edited(scheme_workbook(shipped("dienbien-so-2022")), change)
+    problems = refused(data)
+    sheet = load_workbook(io.BytesIO(data))["Chỉ số"]
+    assert {(p.row, p.column) for p in problems} == {(line_of(sheet, "1.1"), "C"),
+                                                    (line_of(sheet, "1"), "C")}
+    assert all("công thức" in p.message for p in problems)
+
+
+def test_computed_refuses_a_reference_outside_its_bounds_before_making_cells():
+    from openpyxl import Workbook
+
+    from app.xlsx_values import computed
+    sheet = Workbook().active
+    sheet["A1"], sheet["B5"], sheet["C5"] = "=SUM(A2:XFD1048576)", "=A1", "=B5+1"
+    sheet["D5"], sheet["E5"], sheet["F5"] = 2, "=SUM(D5:D6)", "=ZZ5"
+    found = computed(sheet, ["B5", "C5", "E5", "F5", "A90000"], bounds=(100, 60))
+    assert found == {"E5": 2}  # inside: worked out; A1's range and ZZ5 are outside
+    assert len(sheet._cells) < 20
+
+
 def test_a_column_the_template_does_not_have_is_refused_not_dropped():
     def change(book):
         sheet = book["Chỉ số"]
@@ -406,3 +433,12 @@ def test_a_threshold_changed_on_a_target_plan_is_one_change():
     before = earlier.by_code["CB.1.2"].targets
     assert [(c.kind, c.code, c.before, c.after) for c in differences(earlier, later)] == \
         [("targets_changed", "CB.1.2", before, {**before, "xa": 95})]
+
+
+def test_a_version_too_large_for_its_column_is_refused_at_its_line():
+    data = edited(scheme_workbook(shipped("dienbien-so-2022")),
+                  lambda book: set_header(book, "version", 99999999999))
+    [problem] = refused(data)
+    assert (problem.sheet, problem.column) == ("Thông tin chung", "B")
+    assert problem.row == header_line(load_workbook(io.BytesIO(data)), "version")
+    assert "từ 1 đến 9999" in problem.message

@@ -313,6 +313,61 @@ def test_the_loader_names_the_file_and_row(tmp_path, old, new, message):
     assert str(refused.value).startswith(message)
 
 
+@pytest.mark.parametrize("old, new, key, message", [
+    ('code = "thu-nghiem"', 'code = 5', "code", "«code» phải là chuỗi ký tự"),
+    ('code = "thu-nghiem"', 'code = "' + "x" * 61 + '"', "code", "quá giới hạn 60 ký tự"),
+    ('title = "Bộ chỉ số thử nghiệm"', 'title = 5', "title", "«title» phải là chuỗi ký tự"),
+    ('unit_types = ["huyen"]', 'unit_types = 5', "unit_types", "danh sách chuỗi ký tự"),
+    ('unit_types = ["huyen"]', 'unit_types = [5]', "unit_types", "phải là chuỗi ký tự"),
+    ('version = 1', 'version = 99999999999', "version", "từ 1 đến 9999"),
+    ('version = 1', 'version = true', "version", "từ 1 đến 9999"),
+    ('max_points = 30\nunit_types', 'max_points = inf\nunit_types', "max_points",
+     "phải là số từ 0 đến 100.000"),
+], ids=["code-number", "code-long", "title-number", "unit-types-number", "unit-type-number",
+        "version-huge", "version-bool", "total-inf"])
+def test_the_loader_refuses_a_header_value_of_the_wrong_type_or_size(tmp_path, old, new, key,
+                                                                     message):
+    assert old in SOUND_FILE
+    with pytest.raises(CatalogueError) as refused:
+        load_scheme(write(tmp_path, SOUND_FILE.replace(old, new, 1)), "test")
+    assert refused.value.code is None and refused.value.key == key
+    assert message in str(refused.value) and str(refused.value).startswith("thu-nghiem.toml: ")
+
+
+@pytest.mark.parametrize("old, new, key, message", [
+    ('code = "1.2"', 'code = "1.' + "2" * 19 + '"', "code", "tối đa 20 ký tự"),
+    ('code = "1.2"', 'code = 12', "code", "phải là chuỗi ký tự"),
+    ('title = "Chỉ số con thứ hai"', 'title = 5', "title", "«title» phải là chuỗi ký tự"),
+    ('max_points = 20', 'max_points = 20\nmethod = ["a"]', "method", "«method» phải là chuỗi"),
+    ('max_points = 20', 'max_points = 20\nparent = [1]', "parent", "«parent» phải là chuỗi"),
+    ('max_points = 20', 'max_points = 20\ncoordinating = "Sở A"', "coordinating",
+     "danh sách chuỗi ký tự"),
+    ('max_points = 20', 'max_points = 20\nevidence_required = "có"', "evidence_required",
+     "true hoặc false"),
+    ('max_points = 20', 'max_points = -20', "max_points", "từ 0 đến 100.000"),
+    ('max_points = 20', 'max_points = 19.9995', "max_points", "tối đa 3 chữ số thập phân"),
+    ('max_points = 20', 'max_points = nan', "max_points", "từ 0 đến 100.000"),
+    ('max_points = 20', ('max_points = 20\nmeasured = { source = "Cổng dịch vụ công" }\n'
+                         'evidence_required = false'), "measured", "không thể đo tự động"),
+], ids=["code-long", "code-number", "title-number", "method-list", "parent-list",
+        "coordinating-text", "flag-text", "points-negative", "points-decimals", "points-nan",
+        "measured-score"])
+def test_the_loader_refuses_a_row_value_of_the_wrong_type_or_size(tmp_path, old, new, key,
+                                                                  message):
+    assert old in SOUND_FILE
+    with pytest.raises(CatalogueError) as refused:
+        load_scheme(write(tmp_path, SOUND_FILE.replace(old, new, 1)), "test")
+    assert refused.value.key == key and message in str(refused.value)
+    assert str(refused.value).startswith("thu-nghiem.toml, dòng mã «")
+
+
+def test_every_shipped_row_code_fits_the_answer_column():
+    from app.catalogue.loader_fields import CODE_LIMIT
+    for path in PLUGINS.glob("*/schemes/*.toml"):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        assert max(len(row["code"]) for row in data["row"]) <= CODE_LIMIT, path.name
+
+
 COMMUNE_FILE = """
 [scheme]
 code = "thu-nghiem"

@@ -124,3 +124,22 @@ def test_the_demo_systems_write_only_where_the_api_would_let_them(app, on_day):
         assert load_measured_values(registry, CODE, "dienbien", commune) == 0
         db.session.expire_all()
         assert not any(a.measured_by for a in submitted[0].answers)
+
+
+def test_the_demo_opens_no_period_on_another_province_s_scheme_of_its_code(app, on_day,
+                                                                           tmp_path):
+    from app.services.demo_communes import workbook_of_demo_scheme
+    on_day(date(2026, 12, 2))
+    with app.app_context():
+        code, workbook = workbook_of_demo_scheme(app.extensions["chiso"], "thanhhoa")
+    path = tmp_path / f"{code}.xlsx"
+    path.write_bytes(workbook)
+    imported = app.test_cli_runner().invoke(args=["catalogue", "import", str(path),
+                                                  "--province", "thanhhoa"])
+    assert imported.exit_code == 0, imported.output
+    output = _demo(app)
+    assert f"bỏ qua bộ chỉ số mẫu cấp xã (mã «{CODE}» đã được dùng)" in output
+    with app.app_context(), tenancy.unscoped():
+        opened = db.session.execute(select(Period.province_id).where(
+            Period.scheme_code == CODE)).scalars().all()
+    assert opened == []

@@ -205,22 +205,29 @@ def test_nothing_is_written_outside_the_shared_upload_directory(cluster):
     assert stored  # the evidence went where every server reads it
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def test_a_scheme_imported_through_one_server_is_served_by_the_other_at_once(cluster):
-    from tests.test_catalogue_import import PLUGINS, toml_version
+    from app.catalogue.excel import scheme_workbook
+    from app.catalogue.loader import load_scheme
+    from tests.catalogue_workbooks import edited
+    from tests.test_catalogue_import import PLUGINS
     a, b = (s.url for s in cluster.app_servers)
     code = "thanhhoa-hai-may-2026"
     reader = log_in(b, demo("viewer", "thanhhoa"))
     assert code not in reader.get(f"{b}/catalogue").text  # B has read the schemes already
     admin = log_in(a, demo("province_admin", "thanhhoa"))
-    data = toml_version(code, family="thanhhoa-hai-may", version=1,
-                        source=PLUGINS / "thanhhoa" / "schemes" / "thanhhoa-huyen-2022.toml")
+    scheme = load_scheme(PLUGINS / "thanhhoa" / "schemes" / "thanhhoa-huyen-2022.toml", "thanhhoa")
+    data = edited(io.BytesIO(scheme_workbook(scheme)), {
+        "code": code, "family": "thanhhoa-hai-may", "version": 1, "first_year": 2026})
     preview = admin.post(f"{a}/catalogue/import",
                          data={"csrf_token": _token(admin.get(f"{a}/catalogue/import").text)},
-                         files={"file": ("bo-moi.toml", io.BytesIO(data), "text/plain")})
+                         files={"file": ("bo-moi.xlsx", io.BytesIO(data), XLSX)})
     assert preview.status_code == 200, preview.text[:300]
     token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
     done = admin.post(f"{b}/catalogue/import/confirm", data={  # staged on A
-        "csrf_token": _token(preview.text), "token": token, "filename": "bo-moi.toml"})
+        "csrf_token": _token(preview.text), "token": token, "filename": "bo-moi.xlsx"})
     assert done.status_code == 200 and "Đã nhập bộ chỉ số" in done.text, done.text[:300]
     for server, browser in ((a, admin), (b, reader)):
         assert code in browser.get(f"{server}/catalogue").text, server

@@ -43,6 +43,14 @@ def read_workbook(data: bytes, plugin: str, methods: Mapping[str, ScoringMethod]
     """The scheme the workbook describes, validated by the catalogue loader; WorkbookRefused
     with every problem found otherwise. ``methods``: the scoring methods its rows may name (the
     registry's), whose labels the sheet shows."""
+    return read_workbook_placed(data, plugin, methods, filename)[0]
+
+
+def read_workbook_placed(data: bytes, plugin: str, methods: Mapping[str, ScoringMethod],
+                         filename: str = "bo-chi-so.xlsx") -> tuple[Scheme, dict[str, int]]:
+    """read_workbook's scheme, with the line of the header sheet each key was read from: the
+    import's own checks (is the code free…) place their problems there without opening the
+    file again."""
     formulas, cached = _open(data)
     problems: list[Problem] = []
     method_labels = {name: method.label for name, method in methods.items()}
@@ -57,7 +65,7 @@ def read_workbook(data: bytes, plugin: str, methods: Mapping[str, ScoringMethod]
     except CatalogueError as exc:
         raise WorkbookRefused([_placed(exc, header.lines, rows)]) from None
     scheme.origin = "imported"  # its owner, the importing province, is the store's to set
-    return scheme
+    return scheme, {key: line.number for key, line in header.lines.items()}
 
 
 def _open(data: bytes):
@@ -125,4 +133,4 @@ def _placed(exc: CatalogueError, header_lines: dict[str, HeaderLine], rows) -> P
     return Problem(ROWS_SHEET, line, get_column_letter(column.index), message, column.heading)
 
 
-__all__ = ["MAX_BYTES", "Problem", "WorkbookRefused", "read_workbook"]
+__all__ = ["MAX_BYTES", "Problem", "WorkbookRefused", "read_workbook", "read_workbook_placed"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.catalogue import workbook_cells as cells
+from app.catalogue.loader_fields import SCHEME_CODE_LIMIT, VERSION_LIMIT
 from app.catalogue.model import UNIT_TYPES
 from app.catalogue.workbook_cells import BadCell
 from app.catalogue.workbook_format import (
@@ -93,13 +94,13 @@ def read_header(sheet, method_labels: dict[str, str], problems: list[Problem]) -
 
 def _value(key: str, value, method_labels: dict[str, str]):
     if key == "code":
-        code = cells.text(value, 80)
+        code = cells.text(value, SCHEME_CODE_LIMIT)
         if not SCHEME_CODE.fullmatch(code):
             raise BadCell(f"mã «{code}» chỉ gồm chữ thường không dấu, số và dấu gạch ngang, "
                           "ví dụ dienbien-xa-2026")
         return code
     if key in ("version",):
-        return cells.whole(value, 1, 1000, "số thứ tự phiên bản")
+        return cells.whole(value, 1, VERSION_LIMIT, "số thứ tự phiên bản")
     if key in ("first_year", "last_year"):
         return cells.year(value)
     if key == "kind":

@@ -86,7 +86,7 @@ def read_rows(sheet, cached, method_labels: dict[str, str],
         problems.append(Problem(ROWS_SHEET, beyond.row, beyond.column_letter,
                                 f"bảng chỉ có tối đa {MAX_COLUMNS} cột; ô này nằm ngoài."))
         return None
-    values = _formula_values(body, cached)
+    values = _formula_values(body, cached, (last, MAX_COLUMNS))
     rows = Rows(columns={c.key: c for c in reversed(columns)})
     for line in body:
         by_key = [(column, line[column.index - 1]) for column in columns
@@ -146,15 +146,17 @@ def _columns(line, problems: list[Problem]) -> list[ColumnAt] | None:
     return columns if "code" in seen and "title" in seen else None
 
 
-def _formula_values(lines, cached) -> dict:
+def _formula_values(lines, cached, bounds: tuple[int, int]) -> dict:
     """{cell reference: value} of the formulas read: worked out as Excel would where they add
-    up cells (a parent's =SUM), else the value Excel saved with the file."""
+    up cells (a parent's =SUM), else the value Excel saved with the file. ``bounds``: the last
+    line and column read; a formula reaching past them (through another cell too) is not
+    worked out."""
     formulas = [cell for line in lines for cell in line if cell.data_type == "f"]
     simple = [cell.coordinate for cell in formulas if SIMPLE_FORMULA.fullmatch(str(cell.value))]
     if any(":" in str(cell.value) for cell in formulas):
         simple = []  # a sum over a range may be reached through them: Excel's values only
     try:
-        found = computed(formulas[0].parent, simple) if simple else {}
+        found = computed(formulas[0].parent, simple, bounds) if simple else {}
     except RecursionError:  # a chain of formulas thousands deep: take what Excel saved
         found = {}
     if cached is not None:

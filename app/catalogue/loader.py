@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from app.catalogue.loader_fields import check_head, check_row, row_code
 from app.catalogue.model import INPUTS, KINDS, PILLARS, UNIT_TYPES, CommuneRules, Row, Scheme
 from app.periods import PERIOD_TYPES
 from app.scoring.core import CORE
@@ -58,9 +59,12 @@ def parse_scheme(content: bytes, path: str | Path, plugin: str,
         raise CatalogueError(f"{path.name}: không đọc được tệp ({exc})") from exc
     head = data.get("scheme") or {}
     fail = _failer(path)
+    if not isinstance(head, dict):
+        fail(None, "[scheme] phải là một bảng")
     for key in ("code", "title", "kind", "unit_types", "family", "version", "first_year"):
         if key not in head:
             fail(None, f"thiếu khóa «{key}» trong [scheme]", key)
+    check_head(head, fail)
     first_year, last_year = _years(head, fail)
     _check_source(head.get("source", {}), fail)
     if head["kind"] not in KINDS:
@@ -69,7 +73,10 @@ def parse_scheme(content: bytes, path: str | Path, plugin: str,
         if unit_type not in UNIT_TYPES:
             fail(None, f"loại đơn vị «{unit_type}» không có", "unit_types")
     methods = CORE if methods is None else methods
-    rows = [_row(raw, head, fail, methods) for raw in data.get("row", [])]
+    raw_rows = data.get("row", [])
+    if not isinstance(raw_rows, list) or not all(isinstance(raw, dict) for raw in raw_rows):
+        fail(None, "mỗi dòng chỉ số là một bảng [[row]]", "row")
+    rows = [_row(raw, head, fail, methods) for raw in raw_rows]
     if not rows:
         fail(None, "không có dòng chỉ số nào")
     scheme = Scheme(
@@ -159,12 +166,11 @@ def _failer(path: Path):
 
 
 def _row(raw: dict, head: dict, fail, methods) -> Row:
-    code = str(raw.get("code", "")).strip()
-    if not code:
-        fail("?", f"dòng không có mã (tiêu đề: {raw.get('title', '')[:60]!r})", "code")
+    code = row_code(raw, fail)
     unknown = set(raw) - ROW_KEYS
     if unknown:
         fail(code, f"khóa không biết: {', '.join(sorted(unknown))}")
+    check_row(raw, code, fail)
     if not str(raw.get("title", "")).strip():
         fail(code, "thiếu tiêu đề", "title")
     method = raw.get("method", head.get("method", "manual"))
@@ -197,8 +203,12 @@ def _row(raw: dict, head: dict, fail, methods) -> Row:
     if row.measured_source and "evidence_required" not in raw:
         row.evidence_required = False  # the scheme's default is for declared rows
     checks.append((not (row.measured_source and row.evidence_required),
-                   "chỉ số đo tự động (measured) không cần tài liệu kiểm chứng: "
-                   "bỏ evidence_required", "evidence_required"))
+                   ("chỉ số đo tự động (measured) không cần tài liệu kiểm chứng: "
+                    "bỏ evidence_required"), "evidence_required"))
+    # a system sends a value (a number, a share…), never a score: the unit's score is its own
+    checks.append((not (row.measured_source and row.input == "score"),
+                   ("chỉ số nhập điểm trực tiếp (kiểu nhập «score») không thể đo tự động: bỏ "
+                    "measured, hoặc chọn kiểu nhập là giá trị (số, tỷ lệ…)"), "measured"))
     for ok, message, key in checks:
         if not ok:
             fail(code, message, key)

@@ -8,14 +8,17 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+# the loader's own bounds (the readers use them as cells.X): a cell is refused at its place
+# with the bound the loader holds
+from app.catalogue.loader_fields import (  # noqa: F401
+    CODE_LIMIT,
+    DECIMALS,
+    LONG_TEXT_LIMIT,
+    POINTS_LIMIT,
+    TARGET_LIMIT,
+    TEXT_LIMIT,
+)
 from app.catalogue.workbook_format import NO_WORDS, YES_WORDS, fold, lookup
-
-TEXT_LIMIT = 2000        # a title, an agency, a note: the longest shipped is under 300
-LONG_TEXT_LIMIT = 20000  # an explanation: the longest shipped is under 1,000
-CODE_LIMIT = 40
-POINTS_LIMIT = Decimal(100000)  # a scheme's total is 100 to 1,000 points
-TARGET_LIMIT = Decimal(10) ** 12  # a threshold may be an amount in đồng
-DECIMALS = 3  # the scores are kept to three decimals
 
 
 class BadCell(ValueError):

@@ -28,9 +28,11 @@ class ImportedScheme(TenantMixin, db.Model):
     version: Mapped[int]
     first_year: Mapped[int]
     last_year: Mapped[int | None]
-    content: Mapped[str] = mapped_column(Text)  # the TOML form, as the loader validated it
+    # Both loaded only when read (the registry selects content by column; the source download
+    # undefers the workbook): the catalogue page must not pull up to 5 MB on every view.
+    content: Mapped[str] = mapped_column(Text, deferred=True)  # the TOML the loader validated
     sha256: Mapped[str] = mapped_column(String(64))  # of content
-    workbook: Mapped[bytes] = mapped_column(LargeBinary)  # the uploaded file, kept as its source
+    workbook: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the upload, as sent
     filename: Mapped[str] = mapped_column(String(255))
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     imported_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)

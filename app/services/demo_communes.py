@@ -64,7 +64,11 @@ def load_commune_demo(registry: Registry, province_code: str, email: str,
             return f"{province_code}: bỏ qua bộ chỉ số mẫu cấp xã ({exc})", None
         db.session.commit()
         code, workbook = workbook_of_demo_scheme(registry, province.code)
-        if code not in registry.schemes:
+        taken = registry.schemes.get(code)
+        if taken is not None and not province.uses_scheme(taken):
+            # another province's scheme holds the code: no period is opened on it from here
+            return f"{province_code}: bỏ qua bộ chỉ số mẫu cấp xã (mã «{code}» đã được dùng)", None
+        if taken is None:
             try:
                 imports.store(registry, province, None, workbook, f"{code}.xlsx")
             except imports.ImportRefused as exc:

@@ -5,7 +5,8 @@ The web pages and the CLI share these two functions, so both print the same prob
 workbook is read by app/catalogue/excel_reader.py, whose scheme the one loader validated; the
 checks here are those only the database and the registry can answer: is the code free, do the
 years overlap another version of the family, may this province continue that family, and has
-a version about to be replaced published results (then it can only be superseded).
+a version about to be replaced results published or assessments sent (then it can only be
+superseded), and would the new version take years an earlier one already has periods in.
 """
 from __future__ import annotations
 
@@ -14,22 +15,23 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
-from app.catalogue.excel_reader import WorkbookRefused, read_workbook
-from app.catalogue.loader import CatalogueError, parse_scheme
+from app.catalogue.excel_reader import WorkbookRefused, read_workbook_placed
 from app.catalogue.model import Scheme
 from app.catalogue.workbook_format import HEADER_SHEET, Problem, header_label
 from app.extensions import db
 from app.imported_registry import as_scheme
-from app.models import ImportedScheme, Period, Province, Publication
+from app.models import Assessment, ImportedScheme, Period, Province, Publication
 from app.plugins import Registry
 from app.services import audit
 
-MAX_BYTES = 5 * 1024 * 1024  # the reader's own limit (excel_reader.MAX_BYTES), for every file
-EXTENSIONS = ("xlsx", "toml")  # the workbook, or the TOML form docs/catalogue-format.md shows
+MAX_BYTES = 5 * 1024 * 1024  # the reader's own limit (excel_reader.MAX_BYTES)
+EXTENSIONS = ("xlsx",)  # the catalogue download, edited: the one import format (issue 13)
 CODE = re.compile(r"(?=.{1,60}$)[a-z0-9]+(-[a-z0-9]+)*")
 PUBLISHED = "đã công bố kết quả: chỉ có thể thay bằng phiên bản mới"
+SENT = "đã có bản đánh giá được gửi hoặc thẩm định: chỉ có thể thay bằng phiên bản mới"
 
 
 @dataclass
@@ -62,14 +64,21 @@ def extension(filename: str) -> str:
 
 def preview(registry: Registry, province: Province, data: bytes, filename: str) -> Preview:
     """Read and check the file; the scheme it would store, or every problem found."""
+    return _checked(registry, province, data, filename, lock=False)
+
+
+def _checked(registry: Registry, province: Province, data: bytes, filename: str,
+             lock: bool) -> Preview:
+    """preview(); ``lock``: the periods of a version to be replaced are locked (SELECT … FOR
+    UPDATE) until the caller commits, so that none is published meanwhile."""
     result = Preview(filename=Path(filename or "").name)
     try:
-        scheme = _read(registry, province, data, result.filename)
+        scheme, lines = _read(registry, province, data, result.filename)
     except _Refused as refused:
         result.problems = refused.problems
         return result
     result.scheme = scheme
-    result.problems = _placement_problems(registry, province, scheme, result, data)
+    result.problems = _placement_problems(registry, province, scheme, result, lines, lock)
     if not result.problems and result.earlier is not None:
         result.changes = _differences(result.earlier, scheme)
     return result
@@ -77,8 +86,9 @@ def preview(registry: Registry, province: Province, data: bytes, filename: str) 
 
 def store(registry: Registry, province: Province, user, data: bytes, filename: str) -> Preview:
     """Check again and add the scheme to the session, replacing an unpublished import of the
-    same code; ImportRefused (nothing added) on any problem. The caller commits once."""
-    result = preview(registry, province, data, filename)
+    same code; ImportRefused (nothing added) on any problem. The caller commits once: the
+    checks and the write are one transaction, the replaced version's periods locked in it."""
+    result = _checked(registry, province, data, filename, lock=True)
     if not result.ok:
         raise ImportRefused(result.problems)
     scheme = result.scheme
@@ -109,46 +119,40 @@ def source_of(code: str) -> ImportedScheme | None:
     return db.session.scalar(select(ImportedScheme).where(ImportedScheme.code == code))
 
 
+def source_file(code: str) -> ImportedScheme | None:
+    """source_of() with the uploaded workbook loaded (the download of the source alone)."""
+    return db.session.scalar(select(ImportedScheme).where(ImportedScheme.code == code)
+                             .options(undefer(ImportedScheme.workbook)))
+
+
 # -- reading ------------------------------------------------------------------------------
 class _Refused(Exception):
     def __init__(self, problems: list):
         self.problems = problems
 
 
-def _read(registry: Registry, province: Province, data: bytes, filename: str) -> Scheme:
+def _read(registry: Registry, province: Province, data: bytes,
+          filename: str) -> tuple[Scheme, dict[str, int]]:
     """The file's scheme, validated by the one loader (the workbook reader checks the file's
-    size and archive before it opens it). The plugin code is provisional:
-    _placement_problems settles whose family the scheme continues."""
-    kind = extension(filename)
-    if kind not in EXTENSIONS:
+    size and archive before it opens it), and the header sheet's line of each key. The plugin
+    code is provisional: _placement_problems settles whose family the scheme continues."""
+    if extension(filename) not in EXTENSIONS:
         raise _Refused([Problem("", None, None, f"«{filename}» không phải bảng Excel (.xlsx): "
                                                 "hãy tải bảng của bộ chỉ số năm trước về, sửa "
                                                 "rồi tải lên.")])
-    if kind == "xlsx":
-        try:
-            return read_workbook(data, province.code, registry.scoring_methods, filename)
-        except WorkbookRefused as refused:
-            raise _Refused(refused.problems) from None
-    if len(data) > MAX_BYTES:
-        raise _Refused([Problem("", None, None, f"tệp lớn hơn {MAX_BYTES // 2**20} MB.")])
     try:
-        return parse_scheme(data, filename, province.code, registry.scoring_methods)
-    except CatalogueError as exc:
-        where = f"Mã «{exc.code}»: " if exc.code is not None else ""
-        raise _Refused([Problem("", None, None, where + exc.detail)]) from None
+        return read_workbook_placed(data, province.code, registry.scoring_methods, filename)
+    except WorkbookRefused as refused:
+        raise _Refused(refused.problems) from None
 
 
 # -- the checks only the registry and the database can make -------------------------------
 def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
-                        result: Preview, data: bytes) -> list[Problem]:
+                        result: Preview, lines: dict[str, int], lock: bool) -> list[Problem]:
     problems: list[Problem] = []
-    lines = _header_lines(data) if extension(result.filename) == "xlsx" else {}
 
     def refuse(key: str, message: str) -> None:
         """A problem at the header line of ``key`` (its value is in column B)."""
-        if extension(result.filename) != "xlsx":  # the TOML form: no sheet to point at
-            problems.append(Problem("", None, None, f"{header_label(key)}: {message}"))
-            return
         line = lines.get(key)
         problems.append(Problem(HEADER_SHEET, line, "B" if line else None, message,
                                 header_label(key)))
@@ -177,8 +181,9 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
     elif existing is None and (taken is not None or _taken_elsewhere(scheme.code)):
         refuse("code", f"mã «{scheme.code}» đã có bộ chỉ số khác dùng: hãy đặt mã khác")
     elif existing is not None:
-        if _published(scheme.code):
-            refuse("code", f"bộ chỉ số «{scheme.code}» {PUBLISHED}")
+        in_use = _in_use(scheme.code, lock)
+        if in_use:
+            refuse("code", f"bộ chỉ số «{scheme.code}» {in_use}")
         result.replaces = existing
     family = [s for s in registry.family_versions(scheme) if s.code != scheme.code]
     for other in family:
@@ -193,6 +198,14 @@ def _placement_problems(registry: Registry, province: Province, scheme: Scheme,
     if problems:
         return problems
     before = [s for s in family if (s.first_year or 0) < (scheme.first_year or 0)]
+    cut = _period_cut_off(before, scheme)
+    if cut is not None:
+        other, period = cut
+        refuse("first_year", f"phiên bản {other.version} (bộ «{other.code}») đã có kỳ báo cáo "
+                             f"{period.label}: phiên bản mới áp dụng từ năm {scheme.first_year} "
+                             f"sẽ lấy mất năm đó của kỳ này; hãy chọn năm áp dụng sau "
+                             f"{period.ident.year}")
+        return problems
     replaced = registry.schemes.get(scheme.code) if existing is not None else None
     result.earlier = replaced or (before[-1] if before else None)
     return problems
@@ -219,33 +232,41 @@ def _family_plugin(registry: Registry, province: Province, scheme: Scheme, refus
     return plugin
 
 
-def _header_lines(data: bytes) -> dict[str, int]:
-    """Key → line of the workbook's header sheet (the reader has checked the file already)."""
-    import io
-    import warnings
-
-    from openpyxl import load_workbook
-
-    from app.catalogue.workbook_format import fold
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = load_workbook(io.BytesIO(data), read_only=True)
-    try:
-        sheet = next(book[t] for t in book.sheetnames if fold(t) == fold(HEADER_SHEET))
-        return {str(key).strip(): number for number, (_label, _value, key) in enumerate(
-            sheet.iter_rows(max_col=3, max_row=200, values_only=True), start=1) if key}
-    except (StopIteration, ValueError):
-        return {}
-    finally:
-        book.close()
-
-
 def _taken_elsewhere(code: str) -> bool:
     """Another province imported this code (its row is not visible to this one's queries)."""
     from app import tenancy
     with tenancy.unscoped():
         return db.session.scalar(select(ImportedScheme.id).where(
             ImportedScheme.code == code)) is not None
+
+
+def _in_use(code: str, lock: bool) -> str | None:
+    """Why an unpublished import can no longer be replaced (None: it can): results published,
+    or an assessment of its periods sent (or appraised) on its rows. ``lock``: the periods are
+    locked first, so that nothing is published or opened under the replacement."""
+    periods = select(Period.id).where(Period.scheme_code == code)
+    if lock:
+        db.session.scalars(periods.with_for_update()).all()
+    if _published(code):
+        return PUBLISHED
+    sent = db.session.scalar(select(func.count(Assessment.id)).where(
+        Assessment.period_id.in_(periods), Assessment.state != "draft"))
+    return SENT if sent else None
+
+
+def _period_cut_off(earlier: list[Scheme], scheme: Scheme) -> tuple[Scheme, Period] | None:
+    """An earlier version's period in a year the new version would take from it (an
+    open-ended version ends the year before the next one starts): that period's scores would
+    belong to no version. The first such (version, period), or None."""
+    by_code = {other.code: other for other in earlier}
+    if not by_code:
+        return None
+    periods = db.session.scalars(select(Period).where(Period.scheme_code.in_(by_code))
+                                 .order_by(Period.code)).all()  # tenant scoped
+    for period in periods:
+        if period.ident.year >= (scheme.first_year or 0):
+            return by_code[period.scheme_code], period
+    return None
 
 
 def _published(code: str) -> bool:

@@ -103,7 +103,7 @@ def source(code):
     if redirect_:
         return redirect_
     scheme_or_404(code)
-    stored = imports.source_of(code)
+    stored = imports.source_file(code)
     if stored is None:
         abort(404)
     mimetype = XLSX if stored.filename.lower().endswith(".xlsx") else "application/octet-stream"

@@ -66,7 +66,7 @@ class ImportUsersForm(FlaskForm):
 
 
 class ImportSchemeForm(FlaskForm):
-    file = FileField("Tệp Excel (.xlsx) của bộ chỉ số", render_kw={"accept": ".xlsx,.toml"})
+    file = FileField("Tệp Excel (.xlsx) của bộ chỉ số", render_kw={"accept": ".xlsx"})
 
 
 class PeriodForm(FlaskForm):
