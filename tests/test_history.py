@@ -23,7 +23,9 @@ def test_hook_chiso_demo():
     first = demo["office_assignments"][0]
     assert first["unit"] == "394" and first["lead"] == "Văn phòng HĐND-UBND"
     assert demo["demo_unit"] == "394"  # Yên Định's unit user is the demo's
-    assert shipped_registry().demo("dienbien") == {"demo_unit": "dienbien.so-tttt"}
+    # Điện Biên's demo also runs on its 2025 communes (app/services/demo_communes.py)
+    assert shipped_registry().demo("dienbien") == {"demo_unit": "dienbien.so-tttt",
+                                                   "commune_scheme": True}
 
 
 def test_yen_dinh_2022_is_a_published_assessment_and_2023_is_open(app):
