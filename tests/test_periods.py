@@ -122,11 +122,12 @@ def _import_for(app, province_code: str, data: bytes, filename: str) -> None:
         imported_schemes.committed(registry)
 
 
-def test_another_provinces_imported_scheme_previews_as_one_that_does_not_exist(app, as_user):
+def test_another_provinces_imported_scheme_previews_as_one_that_does_not_exist(app, as_user,
+                                                                               tmp_path):
     """Tenant rule: Thanh Hóa's admin learns nothing of Điện Biên's imported scheme (its
     deadline, years or versions) from the deadline preview."""
-    from tests.test_catalogue_import import toml_version
-    _import_for(app, "dienbien", toml_version("dienbien-huyen-2026"), "v2.toml")
+    from tests.test_catalogue_import import next_version
+    _import_for(app, "dienbien", next_version(app, tmp_path), "v2.xlsx")
     client = as_user("province_admin", "thanhhoa")
 
     def preview(scheme: str, code: str) -> str:

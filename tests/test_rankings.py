@@ -118,11 +118,12 @@ def test_ranking_reads_a_whole_period_in_a_fixed_number_of_queries(app):
     with app.app_context(), scoped(app):
         registry = app.extensions["chiso"]
         period = db.session.scalar(select(Period).where(Period.scheme_code == SCHEME))
+        scheme = registry.schemes[SCHEME]  # (the context's one look at the imported schemes)
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            result = rankings.ranking(registry, registry.schemes[SCHEME], period, history=False)
+            result = rankings.ranking(registry, scheme, period, history=False)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
     assert sum(len(g.places) for g in result.groups) == 8

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app import create_app, hookimpl, tenancy
 from app.extensions import db
@@ -199,18 +199,17 @@ def test_demo_data_types_no_score_a_method_gives(app):
 
 
 # -- the repair of stored self-scores (migration h12a_01) --------------------------------------
-def _saved(assessment, user_id, at, code, **fields):
-    """An answer's fields written as the old form's save audited them, all at one moment."""
-    from app.models import AuditEvent
-    return [AuditEvent(action="answer.save", assessment_id=assessment.id, code=code, field=name,
-                       new=new, user_id=user_id, at=at, province_id=assessment.province_id)
-            for name, new in fields.items()]
+def _saved(assessment, user_id, at, code, **fields) -> list[dict]:
+    """An answer's fields as the old form's save audited them, all at one moment."""
+    return [{"action": "answer.save", "assessment_id": assessment.id, "code": code,
+             "field": name, "new": new, "user_id": user_id, "at": at,
+             "province_id": assessment.province_id} for name, new in fields.items()]
 
 
 def test_the_migration_clears_untyped_self_scores_and_keeps_typed_ones(app):
     from flask_migrate import downgrade, upgrade
 
-    from app.models import User
+    from app.models import AuditEvent, User
     with app.app_context():
         downgrade(revision="5c1e7a0b9d23")
         with tenancy.scoped(province_id(app, "dienbien")):
@@ -224,21 +223,28 @@ def test_the_migration_clears_untyped_self_scores_and_keeps_typed_ones(app):
             db.session.add(found)
             db.session.flush()
             t0, t1 = datetime(2022, 11, 1, 8), datetime(2022, 11, 1, 9)
-            db.session.add_all([
+
+            def answer(code, **fields):
+                return {"assessment_id": found.id, "code": code, "version": 1,
+                        "not_assessed": False, "province_id": found.province_id, "value": None,
+                        "numerator": None, "denominator": None, "self_score": None, **fields}
+            # Rows of the tables as they were then: a model of today names columns added since.
+            db.session.execute(insert(Answer.__table__), [
                 # «Có» with an empty box (10 proposed and stored), later «Không» (kept 10)
-                Answer(assessment=found, code="1.1", value=0, self_score=10),
+                answer("1.1", value=0, self_score=10),
+                # 45/50 with an empty box (18 stored), later 45/100
+                answer("3.1", numerator=45, denominator=100, self_score=18),
+                # typed by the unit: a score of its own with the value, and a score alone
+                answer("1.3", value=1, self_score=7),
+                answer("1.2", self_score=D("12.5")),
+            ])
+            db.session.execute(insert(AuditEvent.__table__), [
                 *_saved(found, user.id, t0, "1.1", value="1", self_score="10"),
                 *_saved(found, user.id, t1, "1.1", value="0"),
-                # 45/50 with an empty box (18 stored), later 45/100
-                Answer(assessment=found, code="3.1", numerator=45, denominator=100,
-                       self_score=18),
                 *_saved(found, user.id, t0, "3.1", numerator="45", denominator="50",
                         self_score="18"),
                 *_saved(found, user.id, t1, "3.1", denominator="100"),
-                # typed by the unit: a score of its own with the value, and a score alone
-                Answer(assessment=found, code="1.3", value=1, self_score=7),
                 *_saved(found, user.id, t0, "1.3", value="1", self_score="7"),
-                Answer(assessment=found, code="1.2", self_score=D("12.5")),
                 *_saved(found, user.id, t0, "1.2", self_score="12.5"),
             ])
             db.session.commit()
