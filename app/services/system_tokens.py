@@ -37,9 +37,6 @@ class SystemPrincipal:
 
     email = full_name
 
-    def get_id(self) -> None:
-        return None
-
 
 def tidy_name(name: str | None) -> str:
     """A system's name as stored: spaces trimmed and single."""
