@@ -60,10 +60,10 @@ class Plan:
     layouts: tuple[tuple[int, int], ...]  # (servers, gunicorn workers each)
 
 
-FULL = Plan(generate.FULL, sessions=3000, rates=(50, 100, 200, 400, 600, 800), pacing=10,
+FULL = Plan(generate.FULL, sessions=3000, rates=(25, 50, 75, 100, 200, 400, 800), pacing=10,
             seconds=30, burst_seconds=10,
             layouts=((1, CORES + 1), (1, 2 * CORES), (2, CORES)))
-SMALL = Plan(generate.SMALL, sessions=80, rates=(25, 50, 100), pacing=2, seconds=4,
+SMALL = Plan(generate.SMALL, sessions=80, rates=(20, 40, 60, 80), pacing=2, seconds=4,
              burst_seconds=3, layouts=((2, CORES),))
 
 

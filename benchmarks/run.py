@@ -350,6 +350,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--workers", help="gunicorn worker counts to try, e.g. 3,5; the best "
                         "p95 wins (default: cores+1 and 2×cores+1; --small: cores+1)")
+    parser.add_argument("--recompute-only", action="store_true",
+                        help="generate and measure scores + ranking only (no form, no load)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the benchmark databases (logs and profiles are always kept)")
     args = parser.parse_args(argv)
@@ -371,6 +373,8 @@ def main(argv=None) -> int:
         for db_name, url in targets:
             instance = build(db_name, url, plan, table)
             measure_recompute(db_name, url, instance, plan, table, out)
+            if args.recompute_only:
+                continue
             measure_form_in_process(db_name, url, instance, plan, table, out)
             workers = pick_workers(url, instance, plan, candidates, out)
             measure_load(db_name, url, instance, plan, workers, table, out,
