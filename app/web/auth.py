@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import tenancy, throttle
 from app.extensions import db, login_manager
-from app.models import User
+from app.models import Province, User
 from app.web import render
 from app.web.forms import ChangePasswordForm, LoginForm
 
@@ -32,8 +33,13 @@ def init_login(app) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
+        # The province (with its plugins: which schemes it uses) and the unit come in the same
+        # query: the header names the province, nearly every page lists the province's schemes,
+        # and most pages a unit user opens (its assessments, dashboards, form, row saves) read
+        # the unit. A lazy load of each was one more statement per request.
         with tenancy.unscoped():
-            user = db.session.get(User, int(ident))
+            user = db.session.get(User, int(ident), options=(
+                joinedload(User.province).joinedload(Province.plugins), joinedload(User.unit)))
         # A cookie made before logout, a password change or deactivation carries an old token.
         if user is None or not user.active or user.session_token != token:
             return None

@@ -54,7 +54,8 @@ def index():
                 # Results out: nothing left to do, listed apart from the open ones.
                 published.append({"scheme": scheme, "period": period, "unit": unit})
                 continue
-            state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_counts(assessment))
+            state = svc.progress(rows, svc.progress_answers(assessment),
+                                 svc.evidence_counts(assessment))
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})

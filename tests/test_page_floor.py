@@ -1,0 +1,87 @@
+"""What every logged-in page costs (issue 15): the user, its province and unit in one query; the
+navigation kept per kind of user and page; the open assessments' progress from plain columns.
+Each keeps what the page shows."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, select
+
+from app import tenancy
+from app.extensions import db
+from tests.conftest import demo, login
+
+
+def _statements(app, client, path):
+    statements = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return statements
+
+
+def test_user_province_and_unit_come_in_one_query(app, as_user):
+    """A near-empty page reads the user (with its province, the province's plugins and the
+    unit) and the bell's count: two statements, where lazy loads made four."""
+    client = as_user("unit_user", "dienbien")
+    client.get("/account/password")  # the imported schemes' first look is not the point here
+    statements = _statements(app, client, "/account/password")
+    assert len(statements) == 2, statements
+    assert "JOIN province" in statements[0] and "JOIN unit" in statements[0]
+    assert "province_plugin" in statements[0]
+    html = client.get("/dashboards").get_data(as_text=True)
+    assert "Bảng điều khiển của đơn vị" in html  # the unit, read from the joined row
+
+
+def _nav(html: str) -> str:
+    return re.search(r"<nav class=\"wrap nav\".*?</nav>", html, re.S).group(0)
+
+
+def test_navigation_follows_role_and_page_when_kept(app, client):
+    """The nav is kept per role and page: a unit user's never shows to an admin on the same
+    page, and the current page is marked on each."""
+    login(client, demo("unit_user", "dienbien"))
+    unit_nav = _nav(client.get("/rankings").get_data(as_text=True))
+    assert "Người dùng" not in unit_nav and "Hồ sơ đánh giá" in unit_nav
+    assert re.search(r'href="/rankings" aria-current="page"', unit_nav)
+    client.post("/logout")
+    login(client, demo("province_admin", "dienbien"))
+    admin_nav = _nav(client.get("/rankings").get_data(as_text=True))
+    assert "Người dùng" in admin_nav and "Plugin của tỉnh" in admin_nav
+    assert re.search(r'href="/rankings" aria-current="page"', admin_nav)
+    units_nav = _nav(client.get("/units").get_data(as_text=True))
+    assert re.search(r'href="/units" aria-current="page"', units_nav)
+    assert 'href="/rankings" aria-current' not in units_nav
+    client.post("/logout")
+    login(client, demo("superadmin"))
+    super_nav = _nav(client.get("/admin/provinces").get_data(as_text=True))
+    assert "Các tỉnh" in super_nav and "Xếp hạng" not in super_nav  # no province picked
+
+
+def test_progress_from_columns_equals_progress_from_answers(app):
+    """The open assessments' list counts progress from a few columns; the form and submission
+    from whole answers: both must say the same for every demo assessment."""
+    from app.models import Assessment
+    from app.services import assessments as svc
+    registry = app.extensions["chiso"]
+    with app.app_context(), tenancy.unscoped():
+        found = db.session.scalars(select(Assessment)).all()
+        assert found
+        for assessment in found:
+            scheme = registry.schemes.get(assessment.scheme_code)
+            if scheme is None:
+                continue
+            with tenancy.scoped(assessment.province_id):
+                rows = svc.visible_rows(scheme, assessment.period)
+                evidence = svc.evidence_counts(assessment)
+                whole = svc.progress(rows, svc.answers_by_code(assessment), evidence)
+                light = svc.progress(rows, svc.progress_answers(assessment), evidence)
+            assert light == whole, assessment.id
