@@ -52,8 +52,9 @@ def init_app(app) -> None:
     app.before_request(check_view_args)  # after the province is bound (registered earlier)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension("app.web.compact.CompactIndent")
+    from app.web.page_nav import main_nav
     app.jinja_env.globals.update(
-        can=lambda action: permissions.can(current_user, action),
+        can=lambda action: permissions.can(current_user, action), main_nav=main_nav,
         ROLE_LABELS=ROLE_LABELS, UNIT_TYPES=UNIT_TYPES, PILLARS=PILLARS,
         # every registered method's label, the plugins' own too (collected at start-up)
         METHOD_LABELS=app.extensions["chiso"].method_labels,
