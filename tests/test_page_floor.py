@@ -28,15 +28,15 @@ def _statements(app, client, path):
     return statements
 
 
-def test_user_province_and_unit_come_in_one_query(app, as_user):
-    """A near-empty page reads the user (with its province, the province's plugins and the
-    unit) and the bell's count: two statements, where lazy loads made four."""
+def test_user_province_unit_and_bell_come_in_one_query(app, as_user):
+    """A near-empty page reads the user with its province, the province's plugins, the unit
+    and the bell's count: one statement, where lazy loads and the bell made four."""
     client = as_user("unit_user", "dienbien")
     client.get("/account/password")  # the imported schemes' first look is not the point here
     statements = _statements(app, client, "/account/password")
-    assert len(statements) == 2, statements
+    assert len(statements) == 1, statements
     assert "JOIN province" in statements[0] and "JOIN unit" in statements[0]
-    assert "province_plugin" in statements[0]
+    assert "province_plugin" in statements[0] and "notification" in statements[0]
     html = client.get("/dashboards").get_data(as_text=True)
     assert "Bảng điều khiển của đơn vị" in html  # the unit, read from the joined row
 
@@ -85,3 +85,29 @@ def test_progress_from_columns_equals_progress_from_answers(app):
                 whole = svc.progress(rows, svc.answers_by_code(assessment), evidence)
                 light = svc.progress(rows, svc.progress_answers(assessment), evidence)
             assert light == whole, assessment.id
+
+
+def _bell(html: str) -> int:
+    found = re.search(r'aria-label="Thông báo: (\d+) chưa đọc"', html)
+    return int(found.group(1))
+
+
+def test_bell_read_with_the_user_is_the_count_of_the_moment(app, as_user):
+    """The count read with the user on a page request is the user's unread count in its
+    province; a request that writes (a POST drawing a page) counts again after its changes."""
+    from app.models import Notification, User
+    from tests.conftest import province_id
+    client = as_user("unit_user", "dienbien")
+    with app.app_context(), tenancy.unscoped():
+        user = db.session.scalar(select(User).where(User.email == demo("unit_user", "dienbien")))
+        before = db.session.query(Notification).filter_by(user_id=user.id, read_at=None).count()
+        db.session.add(Notification(user_id=user.id, province_id=user.province_id, kind="period",
+                                    text="Kỳ mới"))
+        other = province_id(app, "thanhhoa")  # another province's notification never counts
+        db.session.add(Notification(user_id=user.id, province_id=other, kind="period", text="x"))
+        db.session.commit()
+    assert _bell(client.get("/account/password").get_data(as_text=True)) == before + 1
+    refused = client.post("/account/password", data={"current": "sai", "new": "x", "confirm": "y"})
+    assert _bell(refused.get_data(as_text=True)) == before + 1
+    client.post("/notifications/read")
+    assert _bell(client.get("/account/password").get_data(as_text=True)) == 0

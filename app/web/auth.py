@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from app import tenancy, throttle
 from app.extensions import db, login_manager
 from app.models import Province, User
-from app.web import render
+from app.web import notifications, render
 from app.web.forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -37,12 +37,20 @@ def init_login(app) -> None:
         # query: the header names the province, nearly every page lists the province's schemes,
         # and most pages a unit user opens (its assessments, dashboards, form, row saves) read
         # the unit. A lazy load of each was one more statement per request.
+        # A page request reads the bell's count in the same query too (notifications.py).
+        query = select(User).where(User.id == int(ident)).options(
+            joinedload(User.province).joinedload(Province.plugins), joinedload(User.unit))
+        bell = notifications.wants_bell()
+        if bell:
+            query = query.add_columns(notifications.unread_column())
         with tenancy.unscoped():
-            user = db.session.get(User, int(ident), options=(
-                joinedload(User.province).joinedload(Province.plugins), joinedload(User.unit)))
+            row = db.session.execute(query).unique().first()
+        user = row[0] if row else None
         # A cookie made before logout, a password change or deactivation carries an old token.
         if user is None or not user.active or user.session_token != token:
             return None
+        if bell:
+            notifications.remember_unread(user, row[1])
         return user
 
 
