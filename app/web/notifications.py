@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
@@ -21,7 +21,9 @@ bp = Blueprint("notifications", __name__)
 LIST_LIMIT = 200
 
 
-PRELOADED = "_chiso_bell"  # on flask.g: (user id, province id, unread count), see unread_column
+# In the request's WSGI environ (one request's, where flask.g can outlive it inside an app
+# context held open): (user id, province id, unread count), see unread_column.
+PRELOADED = "chiso.bell_unread"
 
 
 @bp.app_template_global()
@@ -32,7 +34,7 @@ def bell_unread() -> int:
     province_id = tenancy.current_province_id()
     if not getattr(current_user, "is_authenticated", False) or province_id is None:
         return 0
-    preloaded = g.get(PRELOADED)
+    preloaded = request.environ.get(PRELOADED)
     if preloaded is not None and preloaded[:2] == (current_user.id, province_id):
         return preloaded[2]
     return unread_count(current_user)
@@ -59,7 +61,7 @@ def unread_column():
 
 def remember_unread(user, count: int | None) -> None:
     if count is not None and user.province_id is not None:
-        g.setdefault(PRELOADED, (user.id, user.province_id, count))
+        request.environ[PRELOADED] = (user.id, user.province_id, count)
 
 
 @bp.route("/notifications")
