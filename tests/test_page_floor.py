@@ -66,25 +66,46 @@ def test_navigation_follows_role_and_page_when_kept(app, client):
     assert "Các tỉnh" in super_nav and "Xếp hạng" not in super_nav  # no province picked
 
 
-def test_progress_from_columns_equals_progress_from_answers(app):
-    """The open assessments' list counts progress from a few columns; the form and submission
-    from whole answers: both must say the same for every demo assessment."""
+def test_list_counts_answered_rows_as_the_form_does(app):
+    """The open assessments' list counts answered rows from a few columns, without evidence;
+    the form and submission from whole answers: the counts must agree for every demo
+    assessment (and the list must not read the evidence links)."""
     from app.models import Assessment
     from app.services import assessments as svc
+    from app.services.assessment_list import answered_progress
     registry = app.extensions["chiso"]
+    checked = 0
     with app.app_context(), tenancy.unscoped():
-        found = db.session.scalars(select(Assessment)).all()
-        assert found
-        for assessment in found:
+        # The demo's one assessment holds appraised scores only: give some rows each way of
+        # being answered, or not (a value, a reason for not assessing, an empty reason, a text).
+        answers = sorted(db.session.scalars(select(Assessment)).first().answers,
+                         key=lambda a: a.code)
+        answers[0].value = 1
+        answers[1].not_assessed, answers[1].not_assessed_reason = True, "Không có số liệu"
+        answers[2].not_assessed, answers[2].not_assessed_reason = True, ""
+        answers[3].text = "Có"
+        answers[4].self_score = 2
+        db.session.commit()
+        for assessment in db.session.scalars(select(Assessment)).all():
             scheme = registry.schemes.get(assessment.scheme_code)
             if scheme is None:
                 continue
             with tenancy.scoped(assessment.province_id):
                 rows = svc.visible_rows(scheme, assessment.period)
-                evidence = svc.evidence_counts(assessment)
-                whole = svc.progress(rows, svc.answers_by_code(assessment), evidence)
-                light = svc.progress(rows, svc.progress_answers(assessment), evidence)
-            assert light == whole, assessment.id
+                whole = svc.progress(rows, svc.answers_by_code(assessment),
+                                     svc.evidence_by_code(assessment))
+                light = answered_progress(rows, assessment)
+            assert (light.answered, light.required) == (whole.answered, whole.required)
+            checked += whole.answered
+    assert checked == 4
+
+
+def test_assessment_list_reads_no_answer_objects_nor_evidence(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    client.get("/assessments")
+    statements = _statements(app, client, "/assessments")
+    assert not any("evidence_link" in s for s in statements), statements
+    assert not any("answer.explanation" in s for s in statements), statements
 
 
 def _bell(html: str) -> int:

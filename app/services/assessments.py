@@ -86,18 +86,6 @@ def answers_by_code(assessment: Assessment | None) -> dict[str, Answer]:
     return {a.code: a for a in assessment.answers} if assessment is not None else {}
 
 
-def progress_answers(assessment: Assessment | None) -> dict:
-    """``answers_by_code`` as ``progress`` reads it: those columns only, as plain rows. The list
-    of open assessments counts every assessment's answers; whole Answer objects (texts,
-    explanations, appraisal) made 60 % of that page's CPU."""
-    if assessment is None:
-        return {}
-    columns = (Answer.code, Answer.value, Answer.numerator, Answer.text, Answer.self_score,
-               Answer.not_assessed, Answer.not_assessed_reason, Answer.no_evidence_reason)
-    return {row.code: row for row in db.session.execute(
-        select(*columns).where(Answer.assessment_id == assessment.id))}
-
-
 def evidence_by_code(assessment: Assessment | None,
                      codes: Collection[str] | None = None) -> dict[str, list[EvidenceLink]]:
     """The evidence links of the assessment's rows (of ``codes`` only, when given)."""

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Period
 from app.permissions import can, require
 from app.services import assessments as svc
+from app.services.assessment_list import answered_progress
 from app.services.communes import participants
 from app.services.period_units import assessed_in, units_of_period
 from app.web import render
@@ -54,8 +55,7 @@ def index():
                 # Results out: nothing left to do, listed apart from the open ones.
                 published.append({"scheme": scheme, "period": period, "unit": unit})
                 continue
-            state = svc.progress(rows, svc.progress_answers(assessment),
-                                 svc.evidence_counts(assessment))
+            state = answered_progress(rows, assessment)
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})
