@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, has_request_context, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
@@ -44,6 +44,8 @@ def wants_bell() -> bool:
     """Whether this request draws a whole page and changes no notification: a GET, not an htmx
     fragment, not the API. Only then is the count read with the user: a POST may notify or
     mark read after the user was loaded, and a fragment shows no bell."""
+    if not has_request_context():
+        return False
     headers = request.headers
     fragment = headers.get("HX-Request") and not headers.get("HX-Boosted") \
         and not headers.get("HX-History-Restore-Request")
