@@ -9,6 +9,7 @@ then are the rows that changed read and parsed again by the one loader.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 
@@ -23,9 +24,11 @@ log = logging.getLogger(__name__)
 CHECKED = "_chiso_imported_checked"  # flag on flask.g: this context has looked already
 
 
+@functools.cache
 def fingerprint_query():
     """What says whether a stored scheme changed: its row, code, content hash, plugin and owner
-    (a row deleted and stored again under the same code is another scheme)."""
+    (a row deleted and stored again under the same code is another scheme). Built once per
+    process: it runs on nearly every request, and a statement is immutable."""
     from app.models import ImportedScheme, Province
     return (select(ImportedScheme.id, ImportedScheme.code, ImportedScheme.sha256,
                    ImportedScheme.plugin, Province.code.label("owner"))

@@ -52,6 +52,12 @@ def can(user, action: str) -> bool:
     return user.role in PERMISSIONS[action][1]
 
 
+def permission_key(user):
+    """All that ``can(user, action)`` reads of the user: markup kept per kind of user (the
+    navigation, app/web/page_nav.py) is keyed on it, so it follows this table."""
+    return user.role if getattr(user, "is_authenticated", False) else None
+
+
 def is_system(user) -> bool:
     """Whether the caller is a system (a system token), not a person."""
     return getattr(user, "role", None) == SY

@@ -1,17 +1,19 @@
 """Login, logout, change of password."""
 from __future__ import annotations
 
+import functools
 import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from app import tenancy, throttle
 from app.extensions import db, login_manager
-from app.models import User
-from app.web import render
+from app.models import Province, User
+from app.web import notifications, render
 from app.web.forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -32,12 +34,30 @@ def init_login(app) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
+        # The province (with its plugins: which schemes it uses) and the unit come in the same
+        # query: the header names the province, nearly every page lists the province's schemes,
+        # and most pages a unit user opens (its assessments, dashboards, form, row saves) read
+        # the unit. A lazy load of each was one more statement per request.
+        # A page request reads the bell's count in the same query too (notifications.py).
+        bell = notifications.wants_bell()
         with tenancy.unscoped():
-            user = db.session.get(User, int(ident))
+            row = db.session.execute(_user_query(bell), {"user_id": int(ident)}).unique().first()
+        user = row[0] if row else None
         # A cookie made before logout, a password change or deactivation carries an old token.
         if user is None or not user.active or user.session_token != token:
             return None
+        if bell:
+            notifications.remember_unread(user, row[1])
         return user
+
+
+@functools.cache
+def _user_query(with_bell: bool):
+    """The session loader's query, built once per process (a statement is immutable; building
+    its options on every request cost as much as a third of running it)."""
+    query = select(User).where(User.id == bindparam("user_id")).options(
+        joinedload(User.province).joinedload(Province.plugins), joinedload(User.unit))
+    return query.add_columns(notifications.unread_column()) if with_bell else query
 
 
 @bp.route("/login", methods=["GET", "POST"])

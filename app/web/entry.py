@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Period
 from app.permissions import can, require
 from app.services import assessments as svc
+from app.services.assessment_list import answer_columns, answered_progress, assessments_of
 from app.services.communes import participants
 from app.services.period_units import assessed_in, units_of_period
 from app.web import render
@@ -45,8 +46,11 @@ def index():
         scheme = schemes.get(period.scheme_code)
         if scheme is None:
             continue
-        for unit, writer in _units_for(scheme, period):
-            assessment = svc.get_assessment(scheme, period, unit)
+        pairs = _units_for(scheme, period)
+        found = assessments_of(period, [unit for unit, _writer in pairs])
+        answers = answer_columns(found.values())
+        for unit, writer in pairs:
+            assessment = found.get(unit.id)
             rows = svc.visible_rows(scheme, period, writer)
             if not rows:
                 continue
@@ -54,7 +58,7 @@ def index():
                 # Results out: nothing left to do, listed apart from the open ones.
                 published.append({"scheme": scheme, "period": period, "unit": unit})
                 continue
-            state = svc.progress(rows, svc.answers_by_code(assessment), svc.evidence_counts(assessment))
+            state = answered_progress(rows, answers.get(getattr(assessment, "id", None), {}))
             items.append({"scheme": scheme, "period": period, "unit": unit,
                           "assessment": assessment, "progress": state,
                           "days_left": period.days_left(today())})

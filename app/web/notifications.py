@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, has_request_context, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
 from app import tenancy
 from app.extensions import db
-from app.models import Notification
+from app.models import Notification, User
 from app.permissions import require
 from app.services.notifications import KINDS, unread_count
 from app.tenancy import get_or_404
@@ -21,15 +21,49 @@ bp = Blueprint("notifications", __name__)
 LIST_LIMIT = 200
 
 
+# In the request's WSGI environ (one request's, where flask.g can outlive it inside an app
+# context held open): (user id, province id, unread count), see unread_column.
+PRELOADED = "chiso.bell_unread"
+
+
 @bp.app_template_global()
 def bell_unread() -> int:
     """Every page's header shows the unread count; none outside a province (superadmin). A
     function the bell calls, not a context processor: htmx fragments have no bell, so they
-    do not count."""
-    if not getattr(current_user, "is_authenticated", False) \
-            or tenancy.current_province_id() is None:
+    do not count. A page request has the count already, read with the user (unread_column)."""
+    province_id = tenancy.current_province_id()
+    if not getattr(current_user, "is_authenticated", False) or province_id is None:
         return 0
+    preloaded = request.environ.get(PRELOADED)
+    if preloaded is not None and preloaded[:2] == (current_user.id, province_id):
+        return preloaded[2]
     return unread_count(current_user)
+
+
+def wants_bell() -> bool:
+    """Whether this request draws a whole page and changes no notification: a GET, not an htmx
+    fragment, not the API. Only then is the count read with the user: a POST may notify or
+    mark read after the user was loaded, and a fragment shows no bell."""
+    if not has_request_context():
+        return False
+    headers = request.headers
+    fragment = headers.get("HX-Request") and not headers.get("HX-Boosted") \
+        and not headers.get("HX-History-Restore-Request")
+    return request.method == "GET" and not fragment and not request.path.startswith("/api/")
+
+
+def unread_column():
+    """The user's unread count in its own province, as a column of the query that loads the
+    user (app/web/auth.py load_user): the bell's own query cost as much as loading the user."""
+    return (select(func.count()).where(Notification.user_id == User.id,
+                                       Notification.province_id == User.province_id,
+                                       Notification.read_at.is_(None))
+            .correlate(User).scalar_subquery())
+
+
+def remember_unread(user, count: int | None) -> None:
+    if count is not None and user.province_id is not None:
+        request.environ[PRELOADED] = (user.id, user.province_id, count)
 
 
 @bp.route("/notifications")
