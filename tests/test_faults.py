@@ -178,6 +178,11 @@ def test_two_first_writes_at_once_share_the_assessment(app, as_user, monkeypatch
             return None
         return real(period, unit)
     monkeypatch.setattr(svc, "_find_assessment", not_yet_committed)
+    # The form's look-up of the unit reads its assessment too: it misses it as well.
+    from app.web import assessment_lookups
+    real_lookup = assessment_lookups.unit_and_assessment
+    monkeypatch.setattr(assessment_lookups, "unit_and_assessment",
+                        lambda code, period: (real_lookup(code, period)[0], None))
     second = client.post(f"{FORM}/rows/1.3", data={"1.3__self_score": "5"}, headers=HX)
     assert missed and second.status_code == 200, second.get_data(as_text=True)[:300]
     assert _self_score(app, "1.2") == 10 and _self_score(app, "1.3") == 5

@@ -56,6 +56,20 @@ def test_a_save_without_the_details_panel_keeps_the_stored_detail_fields(app, as
     assert answer(app, "1.1").no_evidence_reason == "Chưa ban hành"
 
 
+def test_the_explanation_is_in_the_details_and_a_light_save_keeps_it(app, as_user):
+    client = as_user("unit_user", "dienbien")
+    save(client, "1.2", self_score="10", explanation="Đã họp 4 lần", details="1")
+    page = client.get(FORM).get_data(as_text=True)
+    assert 'name="1.2__explanation"' not in page  # not in the row's summary
+    details = client.get(f"{FORM}/rows/1.2", headers=HX).get_data(as_text=True)
+    assert 'name="1.2__explanation"' in details and "Đã họp 4 lần</textarea>" in details
+    save(client, "1.2", self_score="12", version="1")  # from the summary: no explanation sent
+    assert answer(app, "1.2").explanation == "Đã họp 4 lần"
+    # With the details open, the explanation posted is the one stored, an empty one too.
+    save(client, "1.2", self_score="12", explanation="", version="2", details="1")
+    assert answer(app, "1.2").explanation is None
+
+
 def _submit_all(app, province="dienbien"):
     with app.app_context(), tenancy.scoped(province_id(app, province)):
         assessment = db.session.scalar(select(Assessment))

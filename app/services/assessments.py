@@ -231,9 +231,10 @@ def parse_row(row: Row, form: dict) -> dict:
 
 
 def save_row(assessment: Assessment, row: Row, form: dict, user, today: date,
-             period: Period) -> Answer:
-    """Store one row, or raise RowErrors / Conflict / EntryError. One transaction, audited."""
-    blocked = edit_block(assessment, period, today, row.code)
+             period: Period, published: bool | None = None) -> Answer:
+    """Store one row, or raise RowErrors / Conflict / EntryError. One transaction, audited.
+    ``published``: as for ``edit_block``."""
+    blocked = edit_block(assessment, period, today, row.code, published)
     if blocked:
         raise EntryError(blocked)
     if row.measured_source:

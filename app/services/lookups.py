@@ -64,11 +64,19 @@ def unit_in_period(code: str, period: Period) -> Unit | None:
     ward may carry a 2022 commune's code). The row assessed in the period if there is one (a
     closed unit keeps its history), else the row the period assesses (valid on its last day);
     None for a unit the period does not assess, such as a district in 2026."""
+    return unit_and_assessment(code, period)[0]
+
+
+def unit_and_assessment(code: str, period: Period) -> tuple[Unit | None, Assessment | None]:
+    """``unit_in_period`` and that unit's assessment of the period (None if it has none), read
+    by the query that finds which unit of the code is assessed: the form and its row saves
+    would otherwise ask the database for the same assessment a second time."""
     units = db.session.scalars(select(Unit).where(Unit.code == code)).all()
     if not units:
-        return None
-    assessed = set(db.session.scalars(select(Assessment.unit_id).where(
-        Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units]))))
-    if assessed:
-        return next(u for u in units if u.id in assessed)
-    return next((u for u in units if assessed_in(u, period)), None)
+        return None, None
+    assessments = {a.unit_id: a for a in db.session.scalars(select(Assessment).where(
+        Assessment.period_id == period.id, Assessment.unit_id.in_([u.id for u in units])))}
+    if assessments:
+        unit = next(u for u in units if u.id in assessments)
+        return unit, assessments[unit.id]
+    return next((u for u in units if assessed_in(u, period)), None), None

@@ -13,7 +13,7 @@ from app.catalogue.model import Scheme
 from app.models import Unit
 from app.permissions import can
 from app.services import assessments as svc
-from app.services.lookups import unit_in_period
+from app.services.lookups import unit_and_assessment
 from app.web.ownership import scheme_and_period
 
 
@@ -24,11 +24,12 @@ def today() -> date:
 def assessment_context(scheme_code: str, period_code: str, unit_code: str, create: bool = False):
     """Scheme, period, unit and assessment of the URL, checked against the user's rights."""
     scheme, period = scheme_and_period(scheme_code, period_code)
-    unit = unit_in_period(unit_code, period)
+    unit, assessment = unit_and_assessment(unit_code, period)
     if unit is None:
         abort(404)
     writer = writer_for(scheme, unit)
-    assessment = svc.get_assessment(scheme, period, unit, create=create and writer is not False)
+    if assessment is None and create and writer is not False:
+        assessment = svc.get_assessment(scheme, period, unit, create=True)
     return scheme, period, unit, assessment, writer
 
 

@@ -18,6 +18,7 @@ from app.services import assessments as svc
 from app.services.assessment_list import answer_columns, answered_progress, assessments_of
 from app.services.communes import participants
 from app.services.period_units import assessed_in, units_of_period
+from app.services.rankings import current_publication
 from app.web import render
 from app.web.assessment_lookups import assessment_context, today, visible_rows
 from app.web.communes import entry_notices
@@ -104,8 +105,12 @@ def save_row(scheme_code, period_code, unit_code, code):
         abort(404)
     form_data = keep_stored_details(_row_form(code), svc.answers_by_code(assessment).get(code))
     status, errors, conflicts, saved = 200, {}, {}, {}
+    # Read once: whether the save may write (a draft in a published period may not) and the
+    # totals drawn after it.
+    publication = current_publication(period)
     try:
-        svc.save_row(assessment, row, form_data, current_user, today(), period)
+        svc.save_row(assessment, row, form_data, current_user, today(), period,
+                     published=publication is not None)
         saved[code] = datetime.utcnow()
     except svc.RowErrors as exc:
         status, errors = 422, {code: exc.errors}
@@ -121,7 +126,7 @@ def save_row(scheme_code, period_code, unit_code, code):
     try:
         return row_response(scheme, period, unit, assessment, writer, row, status, errors=errors,
                             typed={code: form_data} if status != 200 else {},
-                            conflicts=conflicts, saved=saved)
+                            conflicts=conflicts, saved=saved, publication=publication)
     except SQLAlchemyError:
         if not saved:
             raise

@@ -24,20 +24,23 @@ from app.web.assessment_lookups import today, visible_rows
 from app.web.form_rows import fraction_hints, parent_heads, read_only_summary, row_views
 
 PAGE = "entry/form.html"
+_UNREAD = object()  # page_context's publication when the caller has not read it
 
 
 def page_context(scheme, period, unit, assessment, writer, errors=None, typed=None,
                  conflicts=None, saved=None, evidence_errors=None, evidence_typed=None,
-                 only_row=None, open_details=(), summaries=True):
+                 only_row=None, open_details=(), summaries=True, publication=_UNREAD):
     """What entry/form.html needs; with ``only_row``, the details of that row alone (enough for
     an htmx answer, which draws that row and the totals). ``open_details``: the codes of the
     rows to draw whole, besides those with an error, a conflict or a question. Without
-    ``summaries``, no row summaries (a page that lists the rows without drawing them)."""
+    ``summaries``, no row summaries (a page that lists the rows without drawing them).
+    ``publication``: the period's current publication, when the caller has read it already."""
     rows = visible_rows(scheme, period, writer)
     answers = svc.answers_by_code(assessment)
     counts = svc.evidence_counts(assessment)
     section_rows = _sections(scheme, rows)
-    publication = current_publication(period)  # read once: the edit block and the totals
+    if publication is _UNREAD:  # read once: the edit block and the totals
+        publication = current_publication(period)
     blocked = svc.edit_block(assessment, period, today(), published=publication is not None) \
         if writer is not False else "Bạn chỉ được xem hồ sơ này."
     base = {"scheme_code": scheme.code, "period_code": period.code, "unit_code": unit.code}

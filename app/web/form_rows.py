@@ -10,7 +10,7 @@ from functools import lru_cache
 # Fields drawn only in a row's details panel (entry/form.html, block row_details). A panel that
 # was never opened posts none of them, and a missing checkbox reads as "unchecked": a save
 # without the panel's marker field keeps the stored values instead of clearing them.
-DETAIL_FIELDS = ("not_assessed", "not_assessed_reason", "no_evidence_reason")
+DETAIL_FIELDS = ("not_assessed", "not_assessed_reason", "no_evidence_reason", "explanation")
 DETAILS_MARKER = "details"
 
 
@@ -23,8 +23,8 @@ def keep_stored_details(data: dict, answer) -> dict:
     if answer is not None:
         if answer.not_assessed:
             kept["not_assessed"] = "1"
-        for name in ("not_assessed_reason", "no_evidence_reason"):
-            if getattr(answer, name):
+        for name in DETAIL_FIELDS[1:]:
+            if name not in kept and getattr(answer, name):  # a field posted is the user's
                 kept[name] = getattr(answer, name)
     return kept
 
@@ -139,8 +139,9 @@ def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, Ro
     return views
 
 
-# The score and the explanation are in every row; the value fields by the row's input.
-_COMMON = ("self_score", "explanation")
+# The score is in every row's summary, the value fields by the row's input (the explanation is
+# in the row's details: DETAIL_FIELDS).
+_COMMON = ("self_score",)
 _INPUT_FIELDS = {"boolean": ("value",) + _COMMON, "percent": ("value",) + _COMMON,
                  "number": ("value",) + _COMMON, "amount": ("value",) + _COMMON,
                  "fraction": ("numerator", "denominator") + _COMMON, "text": ("text",) + _COMMON}
