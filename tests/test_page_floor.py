@@ -101,9 +101,19 @@ def test_list_counts_answered_rows_as_the_form_does(app):
 
 
 def test_assessment_list_reads_no_answer_objects_nor_evidence(app, as_user):
+    """The list counts the rows a unit answered from a few answer columns: with answers saved
+    (one with an explanation and a link), it shows the count without reading either."""
     client = as_user("unit_user", "dienbien")
-    client.get("/assessments")
+    form = "/assessments/dienbien-so-2022/2022/dienbien.so-tttt"
+    for code, fields in (("1.1", {"value": "1", "explanation": "Có quyết định"}),
+                         ("1.2", {"self_score": "5"})):
+        saved = client.post(f"{form}/rows/{code}", headers={"HX-Request": "true"},
+                            data={f"{code}__{k}": v for k, v in fields.items()})
+        assert saved.status_code == 200, saved.get_data(as_text=True)[:500]
+    html = client.get("/assessments").get_data(as_text=True)
+    assert re.search(r'<span class="muted">2/\d+</span>', html), html
     statements = _statements(app, client, "/assessments")
+    assert any("FROM answer" in s for s in statements), statements  # it did count them
     assert not any("evidence_link" in s for s in statements), statements
     assert not any("answer.explanation" in s for s in statements), statements
 

@@ -7,21 +7,31 @@ app.services.assessments.progress, from the same rule (is_answered).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from app.catalogue.model import Row
 from app.extensions import db
 from app.models import Answer, Assessment, Period, Unit
-from app.services.assessments import Progress, is_answered
+from app.services.assessments import is_answered
 
 
-def answered_progress(rows: list[Row], answers: dict) -> Progress:
-    """``progress`` as far as the list shows it: ``required`` and ``answered`` (``missing`` and
-    ``evidence_missing`` stay empty: nothing on the list reads them). ``answers``: one
-    assessment's, from ``answer_columns``."""
+@dataclass(frozen=True)
+class ListProgress:
+    """What the list shows of an assessment's progress: answered of required. Not
+    app.services.assessments.Progress, which also says what is missing (and so whether it is
+    complete): the list does not know that."""
+    required: int
+    answered: int
+
+
+def answered_progress(rows: list[Row], answers: dict) -> ListProgress:
+    """``progress`` as far as the list shows it. ``answers``: one assessment's, from
+    ``answer_columns``."""
     rows = [row for row in rows if not row.measured_source]  # as progress(): not the unit's
-    return Progress(required=len(rows),
-                    answered=sum(1 for row in rows if is_answered(answers.get(row.code))))
+    return ListProgress(required=len(rows),
+                        answered=sum(1 for row in rows if is_answered(answers.get(row.code))))
 
 
 def assessments_of(period: Period, units: list[Unit]) -> dict[int, Assessment]:

@@ -10,7 +10,8 @@ from functools import lru_cache
 # Fields drawn only in a row's details panel (entry/form.html, block row_details). A panel that
 # was never opened posts none of them, and a missing checkbox reads as "unchecked": a save
 # without the panel's marker field keeps the stored values instead of clearing them.
-DETAIL_FIELDS = ("not_assessed", "not_assessed_reason", "no_evidence_reason", "explanation")
+DETAIL_TEXTS = ("not_assessed_reason", "no_evidence_reason", "explanation")
+DETAIL_FIELDS = ("not_assessed", *DETAIL_TEXTS)
 DETAILS_MARKER = "details"
 
 
@@ -23,7 +24,7 @@ def keep_stored_details(data: dict, answer) -> dict:
     if answer is not None:
         if answer.not_assessed:
             kept["not_assessed"] = "1"
-        for name in DETAIL_FIELDS[1:]:
+        for name in DETAIL_TEXTS:
             if name not in kept and getattr(answer, name):  # a field posted is the user's
                 kept[name] = getattr(answer, name)
     return kept

@@ -24,8 +24,8 @@ LIMIT = 5000
 
 def main_nav(current_province) -> Markup:
     """The rendered _nav.html for this request (``current_province``: base.html's)."""
-    key = (permission_key(current_user), bool(current_province), request.endpoint, request.script_root,
-           str(get_locale()))
+    key = (permission_key(current_user), bool(current_province), request.endpoint,
+           request.script_root, str(get_locale()))
     cache = current_app.extensions.setdefault(CACHE, {})
     html = cache.get(key)
     if html is None:

@@ -34,7 +34,7 @@ def test_next_incomplete_row_and_only_missing(page):
 def test_leaving_with_unsaved_typing_asks_first(page):
     log_in(page, UNIT_USER)
     page.goto(FORM)
-    page.locator("#f-1-2-expl").fill("Đang gõ dở")  # typed, not yet saved (no change event)
+    page.locator("#f-1-2-score").fill("7")  # typed, not yet saved (no change event)
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
     # Staying on the page (the dialog dismissed) aborts the navigation.

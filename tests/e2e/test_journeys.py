@@ -172,16 +172,18 @@ def test_keyboard_only_entry_saves_on_leaving_a_field(page):
     after_swap(page, lambda: page.keyboard.press("Tab"))
     expect(row(page, "1.2").locator(".status")).to_contain_text("Đã lưu lúc")
     expect(page.locator("#summary")).to_contain_text("12 / 500")
-    # The row was redrawn under the keyboard: focus stays where Tab moved it.
-    assert focused(page) == "f-1-2-expl"
+    # The row was redrawn under the keyboard: focus stays where Tab moved it, on the row's
+    # «Chi tiết»; Enter opens it, with the unit's «Giải trình» and «Không đánh giá» inside.
+    assert focused(page) == "f-1-2-more"
+    page.keyboard.press("Enter")
+    expect(row(page, "1.2").locator("#f-1-2-expl")).to_be_visible()
+    tab_to(page, "f-1-2-expl")
     page.keyboard.type("Họp 4 lần trong năm.")
     after_swap(page, lambda: page.keyboard.press("Tab"))
     expect(page.locator("#f-1-2-expl")).to_have_value("Họp 4 lần trong năm.")
-    # Tab reaches the row's «Chi tiết»; Enter opens it, with «Không đánh giá» inside.
-    assert focused(page) == "f-1-2-more"
-    page.keyboard.press("Enter")
+    # Redrawn with its details open, focus where Tab moved it: on «Không đánh giá».
     expect(row(page, "1.2").locator("#f-1-2-na-toggle")).to_be_visible()
-    tab_to(page, "f-1-2-na-toggle")
+    assert focused(page) == "f-1-2-na-toggle"
     # «Không đánh giá» needs its reason: the row says it did not save, focus stays on the box.
     after_swap(page, lambda: page.keyboard.press("Space"))
     expect(row(page, "1.2").locator(".status")).to_contain_text("Chưa lưu")
