@@ -150,3 +150,20 @@ def test_the_statement_is_built_once_per_catalogue_and_methods(app):
         period_totals.period_totals(with_methods(scheme, {1: "relative"}), period.id, [],
                                     registry.scoring_methods)
         assert period_totals._statement.cache_info().misses == built + 1
+
+
+def test_a_method_broken_since_the_statement_was_built_still_stops_the_totals(app):
+    """The cached statement does not skip a plugin method's guard: a plugin marked broken after
+    the statement was built makes the totals unavailable, as when it was built on every call."""
+    from app.plugins import PluginRecord, ScoringUnavailable
+    registry = app.extensions["chiso"]
+    scheme = registry.schemes["dienbien-so-2022"]
+    plugin = PluginRecord(name="thu-nghiem")
+    methods = {**registry.scoring_methods,
+               "ratio": registry._guarded(plugin, registry.scoring_methods["ratio"])}
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code))
+        period_totals.period_totals(scheme, period.id, [], methods)
+        plugin.error = "hỏng khi chấm"
+        with pytest.raises(ScoringUnavailable):
+            period_totals.period_totals(scheme, period.id, [], methods)
