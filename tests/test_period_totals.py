@@ -129,11 +129,11 @@ def test_catalogue_values_are_written_quoted_in_the_statement(app):
     stays a quote, a maximum keeps its value."""
     with app.app_context():
         dialect = db.session.get_bind().dialect.name
-        leaves = period_totals._catalogue((("1'a", "1", "2.50", "ratio"),
+        leaves = period_totals._catalogue((("1'%a", "1", "2.50", "ratio"),
                                            ("1.2", "1", "3", "boolean")), dialect)
         rows = db.session.execute(select(leaves.c.code, leaves.c.main, leaves.c.top,
                                          leaves.c.method)).all()
-    assert [tuple(r) for r in rows] == [("1'a", "1", D("2.5"), "ratio"),
+    assert [tuple(r) for r in rows] == [("1'%a", "1", D("2.5"), "ratio"),
                                         ("1.2", "1", D(3), "boolean")]
 
 
