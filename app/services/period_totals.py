@@ -153,9 +153,7 @@ def _statement(catalogue: tuple, used: tuple, dialect: str):
     """The statement, and the operands its methods' SQL forms were given."""
     leaves = _catalogue(catalogue, dialect)
     answers = _answers()
-    # The best values read the answers again, unfenced: the compared rows' filter then reaches
-    # the answers before each value is worked out (3,360 of 8,400 here).
-    best = _best(_answers(fenced=False), [code for code, _, _, method in catalogue
+    best = _best(answers, [code for code, _, _, method in catalogue
                            if next(group for name, _, group in used if name == method)])
     operands = (answers.c.measured, leaves.c.top, best.c.high, best.c.low)
     score = _score(answers, best, leaves.c.method, operands, used)
@@ -167,20 +165,17 @@ def _statement(catalogue: tuple, used: tuple, dialect: str):
             .group_by(answers.c.assessment_id, leaves.c.main)), operands
 
 
-def _answers(fenced: bool = True):
-    """The period's answers, each with its value in the row's measure and its unit's group.
-    ``fenced`` (OFFSET 0) keeps PostgreSQL from merging this into the outer query, where the
-    value's CASE (a division for a fraction) would be worked out again at each of its many uses
-    in the score (31 → 23 ms a period with the group join below, 8,400 answers)."""
+def _answers():
+    """The period's answers, each with its value in the row's measure and its unit's group."""
     families = _families()
-    answers = (select(Answer.assessment_id, Answer.code, Answer.self_score, Answer.appraised_score,
+    return (select(Answer.assessment_id, Answer.code, Answer.self_score, Answer.appraised_score,
                    Answer.not_assessed, _measured().label("measured"),
                    func.coalesce(families.c.family, Unit.type).label("family"))
             .join(Assessment, Answer.assessment_id == Assessment.id)
             .join(Unit, Assessment.unit_id == Unit.id)
             .outerjoin(families, families.c.type == Unit.type)
-            .where(Assessment.period_id == bindparam("period_id", type_=Integer)))
-    return (answers.offset(literal_column("0")) if fenced else answers).subquery("answers")
+            .where(Assessment.period_id == bindparam("period_id", type_=Integer))
+            .subquery("answers"))
 
 
 def _best(answers, codes: list[str]):
