@@ -122,3 +122,48 @@ def test_plugin_methods_and_targets_are_scored_in_python(app):
                    "manual": dataclasses.replace(registry.scoring_methods["manual"], sql=None)}
     assert not period_totals.supports(registry.schemes["dienbien-so-2022"], without_sql)
     assert not period_totals.supports(registry.schemes["yenbai-kpi-2022"], {})
+
+
+def test_catalogue_values_are_written_quoted_in_the_statement(app):
+    """The catalogue's values are in the statement's text (not bound): a quote in a code
+    stays a quote, a maximum keeps its value."""
+    with app.app_context():
+        dialect = db.session.get_bind().dialect.name
+        leaves = period_totals._catalogue((("1'%a", "1", "2.50", "ratio"),
+                                           ("1.2", "1", "3", "boolean")), dialect)
+        rows = db.session.execute(select(leaves.c.code, leaves.c.main, leaves.c.top,
+                                         leaves.c.method)).all()
+    assert [tuple(r) for r in rows] == [("1'%a", "1", D("2.5"), "ratio"),
+                                        ("1.2", "1", D(3), "boolean")]
+
+
+def test_the_statement_is_built_once_per_catalogue_and_methods(app):
+    registry = app.extensions["chiso"]
+    scheme = registry.schemes["dienbien-so-2022"]
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code))
+        period_totals.period_totals(scheme, period.id, [], registry.scoring_methods)
+        built = period_totals._statement.cache_info().misses
+        period_totals.period_totals(scheme, period.id, [], registry.scoring_methods)
+        assert period_totals._statement.cache_info().misses == built
+        # Another method on a leaf is another statement.
+        period_totals.period_totals(with_methods(scheme, {1: "relative"}), period.id, [],
+                                    registry.scoring_methods)
+        assert period_totals._statement.cache_info().misses == built + 1
+
+
+def test_a_method_broken_since_the_statement_was_built_still_stops_the_totals(app):
+    """The cached statement does not skip a plugin method's guard: a plugin marked broken after
+    the statement was built makes the totals unavailable, as when it was built on every call."""
+    from app.plugins import PluginRecord, ScoringUnavailable
+    registry = app.extensions["chiso"]
+    scheme = registry.schemes["dienbien-so-2022"]
+    plugin = PluginRecord(name="thu-nghiem")
+    methods = {**registry.scoring_methods,
+               "ratio": registry._guarded(plugin, registry.scoring_methods["ratio"])}
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code))
+        period_totals.period_totals(scheme, period.id, [], methods)
+        plugin.error = "hỏng khi chấm"
+        with pytest.raises(ScoringUnavailable):
+            period_totals.period_totals(scheme, period.id, [], methods)

@@ -73,11 +73,12 @@ def _nothing(row, entry, context: Context):
 # -- the same rules in SQL ------------------------------------------------------------------
 def _clamped(expression, top):
     """Within 0..top, rounded half up to three decimals like ``app.scoring._clamp``."""
-    from sqlalchemy import case, func
-    within = case((expression < 0, 0), (expression > top, top), else_=expression)
+    from sqlalchemy import func
+
+    from app.scoring.sql import Within
     # PostgreSQL's numeric is exact; SQLite rounds its binary floats as their shortest
     # decimal reads (0.1235 → 0.124), which tests/test_period_totals.py checks.
-    return func.round(within, 3)
+    return func.round(Within(expression, top), 3)
 
 
 def _ratio_sql(value, top, high, low):

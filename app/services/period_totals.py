@@ -16,8 +16,8 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import (Numeric, String, and_, bindparam, case, column, func, literal_column,
-                        select, text)
+from sqlalchemy import (Integer, Numeric, String, and_, bindparam, case, column, func,
+                        literal_column, select, text)
 
 from app import tenancy
 from app.catalogue.model import Row, Scheme
@@ -41,7 +41,8 @@ def period_totals(scheme: Scheme, period_id: int, assessment_ids: list[int],
     """{assessment id: Totals} for the given assessments of the period, with ``main``,
     ``total`` and ``max`` (``leaves`` is None: a caller that shows leaves scores with
     ``app.scoring``)."""
-    mains = {leaf.code: scheme.main_of(leaf.code).code for leaf in scheme.leaves}
+    leaves = scheme.leaves
+    mains = {leaf.code: scheme.main_of(leaf.code).code for leaf in leaves}
     full_max = {main.code: _leaf_max_sum(main) for main in scheme.main}
     sums = {a_id: {code: [ZERO, top] for code, top in full_max.items()} for a_id in assessment_ids}
     # The caller read the period and its assessments in the current province's scope; the
@@ -49,7 +50,15 @@ def period_totals(scheme: Scheme, period_id: int, assessment_ids: list[int],
     # the scope's extra province_id conditions, which make PostgreSQL expect a single row per
     # table and then join the catalogue row by row: 150 ms instead of 30 per period.
     with tenancy.unscoped():
-        rows = db.session.execute(_statement(scheme, period_id, mains, methods)).all()
+        used = _methods_key(leaves, methods)
+        statement, operands = _statement(_catalogue_key(leaves, mains), used,
+                                         db.session.get_bind().dialect.name)
+        # Each method is still asked for its SQL form on every call, as when the statement was
+        # built each time: a plugin marked broken since then raises ScoringUnavailable here
+        # (its methods are guarded, app/plugins.py) instead of being added up from the cache.
+        for _, sql, _ in used:
+            sql(*operands)
+        rows = db.session.execute(statement, {"period_id": period_id}).all()
     for assessment_id, main_code, score, dropped in rows:
         if assessment_id in sums:
             entry = sums[assessment_id][main_code]
@@ -121,34 +130,60 @@ def _decimal(number) -> Decimal:
 
 
 # -- the statement --------------------------------------------------------------------------
-def _statement(scheme: Scheme, period_id: int, mains: dict[str, str], methods: Methods):
-    leaves = _catalogue(scheme, mains)
-    answers = _answers(period_id)
-    best = _best(answers, [r.code for r in compared_rows(scheme, methods)])
-    used = {row.method: methods[row.method] for row in scheme.leaves}
-    score = _score(answers, leaves, best, used)
+# Built once per catalogue, methods and database, with the period as its one parameter: building
+# it anew on every call (70 catalogue rows as 280 bound values, the CASE over the methods) and
+# sending those values cost 25 to 30 ms a period on PostgreSQL, about as much as running it. A
+# cached statement also keeps its cache key (SQLAlchemy memoizes it on the object), and psycopg
+# sends the same text every time, so PostgreSQL can keep its plan.
+def _catalogue_key(leaves: list[Row], mains: dict[str, str]) -> tuple:
+    """What the statement takes from the scheme: each leaf's code, main index, maximum (as
+    text: 2 and 2.0 are equal Decimals but not the same numeric), method."""
+    return tuple((row.code, mains[row.code], str(row.max_points or ZERO), row.method)
+                 for row in leaves)
+
+
+def _methods_key(leaves: list[Row], methods: Methods) -> tuple:
+    """The leaves' methods as the statement uses them: each one's SQL form and group."""
+    return tuple(sorted((name, methods[name].sql, methods[name].group)
+                        for name in {row.method for row in leaves}))
+
+
+@lru_cache(maxsize=64)
+def _statement(catalogue: tuple, used: tuple, dialect: str):
+    """The statement, and the operands its methods' SQL forms were given."""
+    leaves = _catalogue(catalogue, dialect)
+    answers = _answers()
+    best = _best(answers, [code for code, _, _, method in catalogue
+                           if next(group for name, _, group in used if name == method)])
+    operands = (answers.c.measured, leaves.c.top, best.c.high, best.c.low)
+    score = _score(answers, best, leaves.c.method, operands, used)
     dropped = case((answers.c.not_assessed, leaves.c.top), else_=0)
     return (select(answers.c.assessment_id, leaves.c.main, func.sum(score), func.sum(dropped))
             .join(leaves, leaves.c.code == answers.c.code)
             .outerjoin(best, and_(best.c.code == answers.c.code,
                                   best.c.family == answers.c.family))
-            .group_by(answers.c.assessment_id, leaves.c.main))
+            .group_by(answers.c.assessment_id, leaves.c.main)), operands
 
 
-def _answers(period_id: int):
+def _answers():
     """The period's answers, each with its value in the row's measure and its unit's group."""
+    families = _families()
     return (select(Answer.assessment_id, Answer.code, Answer.self_score, Answer.appraised_score,
                    Answer.not_assessed, _measured().label("measured"),
-                   _family(Unit.type).label("family"))
+                   func.coalesce(families.c.family, Unit.type).label("family"))
             .join(Assessment, Answer.assessment_id == Assessment.id)
             .join(Unit, Assessment.unit_id == Unit.id)
-            .where(Assessment.period_id == period_id).subquery("answers"))
+            .outerjoin(families, families.c.type == Unit.type)
+            .where(Assessment.period_id == bindparam("period_id", type_=Integer))
+            .subquery("answers"))
 
 
 def _best(answers, codes: list[str]):
-    """Per row and group of units, the best values (``_high_low``)."""
+    """Per row and group of units, the best values (``_high_low``). The codes are written in
+    the text as the catalogue is."""
+    listed = [literal_column(_quoted(code), String) for code in codes] or codes
     return (select(answers.c.code, answers.c.family, *_high_low(answers.c.measured))
-            .where(answers.c.code.in_(codes), answers.c.not_assessed.is_(False))
+            .where(answers.c.code.in_(listed), answers.c.not_assessed.is_(False))
             .group_by(answers.c.code, answers.c.family).subquery("best"))
 
 
@@ -158,12 +193,12 @@ def _high_low(value):
     return func.max(value).label("high"), func.min(case((value > 0, value))).label("low")
 
 
-def _score(answers, leaves, best, methods: Methods):
+def _score(answers, best, method, operands: tuple, used: tuple):
     """A leaf's score as ``app.scoring.leaf_score`` gives it: appraised, else self, else what
-    the method proposes from the value (each method's own ``sql``)."""
-    value, top, method = answers.c.measured, leaves.c.top, leaves.c.method
-    rules = [(method == name, expression) for name, m in sorted(methods.items())
-             if (expression := m.sql(value, top, best.c.high, best.c.low)) is not None]
+    the method proposes from the value (each method's own ``sql`` of value, top, high, low)."""
+    value = operands[0]
+    rules = [(method == name, expression) for name, sql, _ in used
+             if (expression := sql(*operands)) is not None]
     proposed = case((value.is_(None), None), *rules, else_=None)
     return case((answers.c.not_assessed, None),
                 (answers.c.appraised_score.is_not(None), answers.c.appraised_score),
@@ -179,27 +214,40 @@ def _measured():
                 else_=Answer.value * literal_column("1.0"))
 
 
-def _family(unit_type):
-    return case(*((unit_type == kind, name) for kind, name in FAMILIES.items()), else_=unit_type)
-
-
 # -- the catalogue --------------------------------------------------------------------------
-def _catalogue(scheme: Scheme, mains: dict[str, str]):
-    """The scheme's leaves as a table: code, main index, maximum, method. Written as text with
-    bound values because SQLAlchemy compiles a VALUES construct anew on every call (12 ms
-    here), while a text clause's compiled form is cached."""
-    rows, params = [], {}
-    for n, row in enumerate(scheme.leaves):
-        rows.append(f"(:code{n}, :main{n}, :top{n}, :method{n})")
-        params.update({f"code{n}": row.code, f"main{n}": mains[row.code],
-                       f"top{n}": row.max_points or ZERO, f"method{n}": row.method})
+# Written as VALUES lists with the values in the text: they come from the catalogue files and
+# the core's unit types, never from a user, and are quoted here. Bound instead, 280 values went
+# through SQLAlchemy and psycopg on every call.
+def _catalogue(catalogue: tuple, dialect: str):
+    """The scheme's leaves as a table: code, main index, maximum, method."""
+    rows = ", ".join(f"({_quoted(code)}, {_quoted(main)}, {_number(top, dialect)}, "
+                     f"{_quoted(method)})" for code, main, top, method in catalogue)
     # column1… are the names SQLite and PostgreSQL both give the columns of a VALUES list.
     sql = ("SELECT column1 AS code, column2 AS main, column3 AS top, column4 AS method "
-           f"FROM (VALUES {', '.join(rows)}) AS leaves")
-    return (text(sql).bindparams(*(bindparam(name, value, type_=Numeric if name.startswith("top")
-                                             else String) for name, value in params.items()))
-            .columns(column("code", String), column("main", String), column("top", Numeric),
-                     column("method", String)).cte("leaves"))
+           f"FROM (VALUES {rows}) AS leaves")
+    return (text(sql).columns(column("code", String), column("main", String),
+                              column("top", Numeric), column("method", String)).cte("leaves"))
+
+
+def _families():
+    """Unit type → group (``app.scoring.group.FAMILIES``) as a table: joined to the 500 units
+    rather than a CASE over the types on each of 8,400 answers, twice (4 to 6 ms a period on
+    PostgreSQL). A type not listed forms a group of its own (the COALESCE in ``_answers``)."""
+    rows = ", ".join(f"({_quoted(kind)}, {_quoted(name)})" for kind, name in FAMILIES.items())
+    return (text(f"SELECT column1 AS type, column2 AS family FROM (VALUES {rows}) AS families")
+            .columns(column("type", String), column("family", String)).subquery("families"))
+
+
+def _quoted(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _number(value: str, dialect: str) -> str:
+    """A maximum as the bound value used to reach the database: PostgreSQL's numeric with the
+    Decimal's own scale, SQLite's binary float (SQLAlchemy's Numeric binds a float there)."""
+    if dialect == "sqlite":
+        return repr(float(Decimal(value)))
+    return f"CAST({format(Decimal(value), 'f')} AS NUMERIC)"
 
 
 def _leaf_max_sum(row: Row) -> Decimal:
