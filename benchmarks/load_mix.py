@@ -9,8 +9,8 @@ unless --pg names one), served by deploy/cluster.py: nginx in front of N gunicor
 Thousands of unit users of every province but one are logged in first; then Locust
 (benchmarks/locust_mix.py) sends the 80 % pages / 20 % saves mix at fixed arrival rates
 (each user on its own schedule: a slow answer does not slow the arrivals), step after step,
-until p95 passes 300 ms or errors appear. Each step reports the rate achieved, p50/p95/p99, errors and
-the CPU of the app servers, the database, nginx and Locust itself (all on the same cores).
+until p95 passes 300 ms or errors appear. Each step reports the rate achieved, p50/p95/p99,
+errors and the CPU of the app servers, the database, nginx and Locust itself (all on the same cores).
 Each layout (servers × workers) gets its own steps. Then a publication-day burst (wrk) on the
 last province's public results page, through nginx's cache and straight from an app server,
 against /healthz through nginx.
