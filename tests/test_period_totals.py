@@ -126,15 +126,15 @@ def test_plugin_methods_and_targets_are_scored_in_python(app):
 
 def test_catalogue_values_are_written_quoted_in_the_statement(app):
     """The catalogue's values are in the statement's text (not bound): a quote in a code
-    stays a quote, a maximum keeps its value."""
+    stays a quote, a colon is not taken for a parameter, a maximum keeps its value."""
     with app.app_context():
         dialect = db.session.get_bind().dialect.name
         leaves = period_totals._catalogue((("1'%a", "1", "2.50", "ratio"),
-                                           ("1.2", "1", "3", "boolean")), dialect)
+                                           ("1.:b", "1", "3", "boolean")), dialect)
         rows = db.session.execute(select(leaves.c.code, leaves.c.main, leaves.c.top,
                                          leaves.c.method)).all()
     assert [tuple(r) for r in rows] == [("1'%a", "1", D("2.5"), "ratio"),
-                                        ("1.2", "1", D(3), "boolean")]
+                                        ("1.:b", "1", D(3), "boolean")]
 
 
 def test_the_statement_is_built_once_per_catalogue_and_methods(app):

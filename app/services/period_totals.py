@@ -220,8 +220,8 @@ def _measured():
 # through SQLAlchemy and psycopg on every call.
 def _catalogue(catalogue: tuple, dialect: str):
     """The scheme's leaves as a table: code, main index, maximum, method."""
-    rows = ", ".join(f"({_quoted(code)}, {_quoted(main)}, {_number(top, dialect)}, "
-                     f"{_quoted(method)})" for code, main, top, method in catalogue)
+    rows = ", ".join(f"({_in_text(code)}, {_in_text(main)}, {_number(top, dialect)}, "
+                     f"{_in_text(method)})" for code, main, top, method in catalogue)
     # column1… are the names SQLite and PostgreSQL both give the columns of a VALUES list.
     sql = ("SELECT column1 AS code, column2 AS main, column3 AS top, column4 AS method "
            f"FROM (VALUES {rows}) AS leaves")
@@ -233,13 +233,20 @@ def _families():
     """Unit type → group (``app.scoring.group.FAMILIES``) as a table: joined to the 500 units
     rather than a CASE over the types on each of 8,400 answers, twice (4 to 6 ms a period on
     PostgreSQL). A type not listed forms a group of its own (the COALESCE in ``_answers``)."""
-    rows = ", ".join(f"({_quoted(kind)}, {_quoted(name)})" for kind, name in FAMILIES.items())
+    rows = ", ".join(f"({_in_text(kind)}, {_in_text(name)})" for kind, name in FAMILIES.items())
     return (text(f"SELECT column1 AS type, column2 AS family FROM (VALUES {rows}) AS families")
             .columns(column("type", String), column("family", String)).subquery("families"))
 
 
 def _quoted(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _in_text(value: str) -> str:
+    """A quoted value inside a text() clause, where SQLAlchemy reads ":name" as a parameter
+    (a code such as «1.:a», allowed by the loader, would otherwise become one): "\\:" is its
+    escape for a plain colon."""
+    return _quoted(value).replace(":", "\\:")
 
 
 def _number(value: str, dialect: str) -> str:
