@@ -1,7 +1,7 @@
 """In-app notifications (the bell): written in the same transaction as the change they tell of."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app.extensions import db
 from app.models import Notification, User
@@ -41,6 +41,20 @@ def role_users(role: str) -> list[User]:
     return db.session.scalars(select(User).where(User.role == role, User.active)).all()
 
 
+def _unread(user_id):
+    """A notification the user has not read (the province: the tenancy scope's, or the
+    caller's own condition)."""
+    return and_(Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        _unread(user.id))) or 0
+
+
+def unread_column():
+    """``unread_count`` in the user's own province, as a column of the query that loads the
+    user (app/web/auth.py load_user): the bell's own query cost as much as loading the user."""
+    return (select(func.count()).where(_unread(User.id),
+                                       Notification.province_id == User.province_id)
+            .correlate(User).scalar_subquery())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from app import tenancy, throttle
 from app.extensions import db, login_manager
 from app.models import Province, User
+from app.services.notifications import unread_column
 from app.web import notifications, render
 from app.web.forms import ChangePasswordForm, LoginForm
 
@@ -57,7 +58,7 @@ def _user_query(with_bell: bool):
     its options on every request cost as much as a third of running it)."""
     query = select(User).where(User.id == bindparam("user_id")).options(
         joinedload(User.province).joinedload(Province.plugins), joinedload(User.unit))
-    return query.add_columns(notifications.unread_column()) if with_bell else query
+    return query.add_columns(unread_column()) if with_bell else query
 
 
 @bp.route("/login", methods=["GET", "POST"])

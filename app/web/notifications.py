@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from app import tenancy
 from app.extensions import db
-from app.models import Notification, User
+from app.models import Notification
 from app.permissions import require
 from app.services.notifications import KINDS, unread_count
 from app.tenancy import get_or_404
@@ -22,7 +22,8 @@ LIST_LIMIT = 200
 
 
 # In the request's WSGI environ (one request's, where flask.g can outlive it inside an app
-# context held open): (user id, province id, unread count), see unread_column.
+# context held open): (user id, province id, unread count), read with the user
+# (app.services.notifications.unread_column).
 PRELOADED = "chiso.bell_unread"
 
 
@@ -30,7 +31,7 @@ PRELOADED = "chiso.bell_unread"
 def bell_unread() -> int:
     """Every page's header shows the unread count; none outside a province (superadmin). A
     function the bell calls, not a context processor: htmx fragments have no bell, so they
-    do not count. A page request has the count already, read with the user (unread_column)."""
+    do not count. A page request has the count already, read with the user."""
     province_id = tenancy.current_province_id()
     if not getattr(current_user, "is_authenticated", False) or province_id is None:
         return 0
@@ -50,15 +51,6 @@ def wants_bell() -> bool:
     fragment = headers.get("HX-Request") and not headers.get("HX-Boosted") \
         and not headers.get("HX-History-Restore-Request")
     return request.method == "GET" and not fragment and not request.path.startswith("/api/")
-
-
-def unread_column():
-    """The user's unread count in its own province, as a column of the query that loads the
-    user (app/web/auth.py load_user): the bell's own query cost as much as loading the user."""
-    return (select(func.count()).where(Notification.user_id == User.id,
-                                       Notification.province_id == User.province_id,
-                                       Notification.read_at.is_(None))
-            .correlate(User).scalar_subquery())
 
 
 def remember_unread(user, count: int | None) -> None:
