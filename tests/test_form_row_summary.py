@@ -1,6 +1,7 @@
 """What a row's summary on the assessment form says, each thing once (issue 15: a 70-row form
 in at most 80 KB): the score box's label gives the maximum, the value's label the unit of
-measure; how a row is scored is in its details, except for rows compared with the group."""
+measure; how a row is scored is in its details, except for rows compared with the group; one
+live region for the page says each row's save."""
 import re
 
 from tests.test_entry import FORM, HX, save
@@ -53,3 +54,14 @@ def test_the_unit_of_measure_is_said_where_no_label_says_it(app, as_user, monkey
     row = summary_of(thanhhoa, "5.8")
     assert ">Giá trị (lượt)</label>" in row and "Đơn vị tính" not in row
 
+
+def test_one_live_region_for_the_page_none_inside_the_rows(as_user):
+    client = as_user("unit_user", "dienbien")
+    page = client.get(FORM).get_data(as_text=True)
+    assert page.count('<p id="row-announce" class="sr" role="status" aria-live="polite"></p>') == 1
+    rows = page[page.index('<div class="entry-row'):page.rindex("</form>")]
+    assert "aria-live" not in rows and rows.count('<p class="status">') > 30
+    # The row drawn again after a save keeps its visible status line, with no region in it.
+    saved = save(client, "1.2", self_score="10").get_data(as_text=True)
+    row = summary_of(saved, "1.2")
+    assert '<p class="status"><span class="saved">Đã lưu lúc' in row and "aria-live" not in row
