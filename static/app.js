@@ -110,6 +110,35 @@
     box.appendChild(panel);
   }
 
+  // Row saves said aloud: the row is redrawn whole (outerHTML), and a live region inside it would
+  // be new each time, which screen readers do not reliably read. The page's one polite region
+  // (#row-announce, entry/form.html) says which row and what its status line now says, with the
+  // first of its errors; the errors htmx does not swap say their text (see below).
+  function say(text) {
+    var region = document.getElementById("row-announce");
+    if (!region || !text) { return; }
+    // Emptied first, so that the same words twice (two saves in a minute) are read twice.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+  function clean(text) { return (text || "").replace(/\s+/g, " ").trim(); }
+  function announceRow(row, text) {
+    if (!row || !row.id) { return; }
+    say("Chỉ tiêu " + row.id.replace(/^row-/, "") + ": " + clean(text));
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var old = event.detail.target;
+    if (!old || !old.classList || !old.classList.contains("entry-row") || !old.id) { return; }
+    var row = document.getElementById(old.id);
+    if (!row || row === old) { return; }
+    var conflict = row.querySelector(".conflict strong");
+    var status = row.querySelector(".status");
+    var error = row.querySelector("p.error:not(.status)");
+    var text = conflict ? conflict.textContent : status ? status.textContent : "";
+    if (error && !conflict) { text = clean(text) + " " + clean(error.textContent); }
+    if (clean(text)) { announceRow(row, text); }
+  });
+
   // Errors htmx does not swap (a request too large for the server, a lost connection).
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
@@ -125,17 +154,21 @@
     messageFor(event.detail.elt, text);
     var status_slot = row && row.querySelector(".status");
     if (status_slot) { status_slot.textContent = text; status_slot.classList.add("error"); }
+    announceRow(row, text);
   });
   // Saved, but the database went away before the row could be drawn again (web/entry.py).
   document.addEventListener("chiso:saved-not-redrawn", function (event) {
     var row = event.target.closest && event.target.closest(".entry-row");
     var slot = row && row.querySelector(".status");
     if (slot) { slot.textContent = event.detail.value; slot.classList.remove("error"); }
+    announceRow(row, event.detail.value);
   });
   document.addEventListener("htmx:sendError", function (event) {
     var row = event.detail.elt.closest && event.detail.elt.closest(".entry-row");
     var slot = row && row.querySelector(".status");
-    if (slot) { slot.textContent = "Mất kết nối tới máy chủ: chưa lưu. Dữ liệu vẫn còn trên trang, hãy thử lại."; }
+    var lost = "Mất kết nối tới máy chủ: chưa lưu. Dữ liệu vẫn còn trên trang, hãy thử lại.";
+    if (slot) { slot.textContent = lost; }
+    announceRow(row, lost);
   });
 
   // Drag and drop onto an upload zone fills its file input.

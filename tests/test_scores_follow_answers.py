@@ -139,7 +139,10 @@ def test_a_plugin_method_counts_in_the_form_the_api_and_the_ranking(method_app):
     login(client, demo("unit_user", "dienbien"))
     save(client, "1.1", value="1")
     html = save(client, "3.1", numerator="45", denominator="50").get_data(as_text=True)
-    assert "Nửa tỷ lệ (thử)" in html  # the plugin method's label on the form
+    # The plugin method's label is in the row's details (it compares with no group: the
+    # summary leaves it out), one click away.
+    details = client.get(f"{FORM}/rows/3.1", headers=HX).get_data(as_text=True)
+    assert "Cách chấm: <strong>Nửa tỷ lệ (thử)</strong>" in details
     assert "9 / 50 điểm" in html and "19 / 500" in html  # 10 + 90% / 2 × 20 = 10 + 9
     shown = app.test_client().get(
         "/api/v1/assessments/dienbien-so-2022/2022/dienbien.so-tttt",

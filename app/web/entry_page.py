@@ -73,7 +73,10 @@ def page_context(scheme, period, unit, assessment, writer, errors=None, typed=No
         "section_rows": section_rows, "parent_heads": parent_heads(scheme, rows),
         "share_of": share_of,
         "met": scoring.met, "val": _field_value, "no_errors": _NO_ERRORS,
-        "compared_methods": {name for name, method in registry().scoring_methods.items()
+        # name → label of the methods comparing the unit with its group: the only ones whose
+        # label stays in a row's summary (the value is judged against other units, or lower
+        # is better); the others' label is in the row's details.
+        "compared_methods": {name: method.label for name, method in registry().scoring_methods.items()
                              if method.group},
         "offices": office_assignments(scheme, unit),
         "may_submit": svc.may_submit(writer), "SHARED_SUBMIT": svc.SHARED_SUBMIT,

@@ -85,6 +85,8 @@ class RowView:
         "dis",
         "err",
         "leaf",
+        "measure",
+        "method_label",
         "missing",
         "n",
         "p",
@@ -108,6 +110,7 @@ def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, Ro
     whole, missing, no_errors = context["whole_codes"], context["missing_codes"], context["no_errors"]
     row_block, row_url = context["row_block"], context["row_url"]
     leaves = context["totals"].leaves or {}
+    compared = context["compared_methods"]
     views = {}
     for row in rows:
         code, view = row.code, RowView()
@@ -133,11 +136,27 @@ def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, Ro
         view.checked = "1" if shown in ("1", "1,0000", "1.0000") \
             else "0" if shown in ("0", "0,0000", "0.0000") else None
         view.top = number(row.max_points) if row.max_points is not None else None
+        view.method_label = compared.get(row.method)
+        view.measure = row.measure if row.measure and not _label_says_measure(row) else None
         view.proposed = number(leaf.proposed) if leaf and leaf.proposed is not None else None
         view.saved_at = vn_time(saved[code], "%H:%M") if saved.get(code) else None
         view.updated_at = vn_time(a.updated_at, "%H:%M %d/%m") if a else None
         views[code] = view
     return views
+
+
+def _label_says_measure(row) -> bool:
+    """Whether the value's own label already names the row's unit of measure («Giá trị (lượt)»,
+    «Tỷ lệ (%)», «Số tiền (đồng)»), or a fraction its ratio («= 35,4%»; what is typed there
+    are two counts): the row's head then need not say «Đơn vị tính» again. Yes/no and texts
+    have no such label."""
+    if row.measured_source:  # entry/_measured.html: «Giá trị (X)», or «Tỷ lệ (%)»
+        return row.input != "percent" or row.measure == "%"
+    if row.input in ("percent", "fraction"):
+        return row.measure == "%"
+    if row.input == "amount":
+        return row.measure.lower() == "đồng"
+    return row.input == "number"
 
 
 # The score is in every row's summary, the value fields by the row's input (the explanation is

@@ -1,7 +1,9 @@
 """The long assessment form in a browser: the section index and "next incomplete row", the
 filter to what is missing, details loaded on demand, the warning before leaving unsaved typing,
-and axe at desktop and phone widths."""
+each row's save said in the page's one live region, and axe at desktop and phone widths."""
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -64,3 +66,19 @@ def test_a_fraction_row_waits_for_its_denominator(page):
     page.fill("#f-3-1-den", "20")
     page.press("#f-3-1-den", "Tab")
     expect(page.locator("#row-3\\.1 .status")).to_contain_text("Đã lưu lúc")
+
+
+def test_each_row_save_is_said_in_the_pages_live_region(page):
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    said = page.locator("#row-announce")
+    page.locator("#f-1-1-value").check()
+    expect(said).to_have_text(re.compile(r"^Chỉ tiêu 1\.1: Đã lưu lúc \d\d:\d\d$"))
+    page.fill("#f-1-2-score", "99")  # above the row's 15 points
+    page.press("#f-1-2-score", "Tab")
+    expect(page.locator("#row-1\\.2 .status")).to_contain_text("Chưa lưu")
+    error = page.locator("#row-1\\.2 p.error").first.inner_text()
+    expect(said).to_have_text(f"Chỉ tiêu 1.2: Chưa lưu: hãy sửa lỗi ở trên. {error}")
+    # The rows, redrawn whole on each save, hold no polite region of their own.
+    assert page.locator(".entry-row [aria-live=polite]").count() == 0
+    assert page.console_errors == []
