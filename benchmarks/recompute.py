@@ -1,8 +1,9 @@
 """Measurement 1: the whole country's scores and rankings, against one SQL aggregate.
 
-The measured path is what a ranking does, for every unit at once: each period's totals added up
-by the database with the scoring rules (``app.services.period_totals``: relative and inverse
-rows compare each unit with the best of its group) and ``app.scoring.ranking.rank`` per group of
+The measured path is what a ranking does, for every unit at once: the periods' totals added up
+by the database with the scoring rules (``app.services.period_totals.period_totals_many``, one
+statement for the periods whose schemes score alike: relative and inverse rows compare each
+unit with the best of its group in its period) and ``app.scoring.ranking.rank`` per group of
 units. Beside it, the leaf-by-leaf path an export takes: the answers read into Python and
 scored by ``app.scoring.group.recompute``. The floor reads the same rows and only adds them up,
 in the database.
@@ -25,7 +26,7 @@ from app.scoring import Entry
 from app.scoring.group import family, recompute
 from app.scoring.ranking import rank
 from app.services import rankings
-from app.services.period_totals import period_totals
+from app.services.period_totals import period_totals_many
 
 
 def load_answers(period_ids: list[int]):
@@ -65,10 +66,13 @@ def scores_and_ranking(registry, period_ids: list[int]) -> int:
         by_period.setdefault(period_id, {})[assessment_id] = unit_type
     schemes = dict(db.session.execute(
         select(Period.id, Period.scheme_code).where(Period.id.in_(period_ids))).all())
+    # All periods in one call: those whose schemes score alike share one statement.
+    every = period_totals_many([(registry.schemes[schemes[period_id]], period_id, list(types))
+                                for period_id, types in by_period.items()],
+                               registry.scoring_methods)
     ranked = 0
     for period_id, unit_types in by_period.items():
-        totals = period_totals(registry.schemes[schemes[period_id]], period_id, list(unit_types),
-                               registry.scoring_methods)
+        totals = every[period_id]
         groups: dict[str, dict] = {}
         for assessment_id, unit_totals in totals.items():
             groups.setdefault(family(unit_types[assessment_id]), {})[assessment_id] = unit_totals

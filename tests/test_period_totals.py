@@ -114,6 +114,43 @@ def test_database_totals_equal_the_python_scoring(app, province, scheme_code, pe
     assert len({r for _, r in ranked}) > 50  # the data does separate the units
 
 
+def test_several_periods_in_one_call_are_scored_each_within_its_own_period(app):
+    """Thanh Hóa's two periods of one scheme share a statement (with rows that compare units,
+    so a unit compared with another period's best would score differently), Điện Biên's period
+    has another catalogue: every period's totals are those app.scoring gives it alone, and
+    those of a call for that period alone."""
+    registry = app.extensions["chiso"]
+    methods = registry.scoring_methods
+    changes = {1: "relative", 2: "inverse", 4: "ratio"}
+    wanted = [("thanhhoa", with_methods(registry.schemes["thanhhoa-huyen-2022"], changes), "2022"),
+              ("thanhhoa", with_methods(registry.schemes["thanhhoa-huyen-2022"], changes), "2023"),
+              ("dienbien", registry.schemes["dienbien-so-2022"], "2022")]
+    for seed, (province, scheme, period_code) in enumerate(wanted):
+        fill_period(app, province, scheme, period_code, seed=seed + 20)
+    asked, expected, alone = [], {}, {}
+    for province, scheme, period_code in wanted:
+        with app.app_context(), tenancy.scoped(province_id(app, province)):
+            period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code,
+                                                            Period.code == period_code))
+            assessments, expected[period.id] = rankings.period_scores(registry, scheme, period,
+                                                                      leaves=True)
+            ids = [a.id for a in assessments]
+            alone[period.id] = period_totals.period_totals(scheme, period.id, ids, methods)
+            asked.append((scheme, period.id, ids))
+    with app.app_context():
+        together = period_totals.period_totals_many(asked, methods)
+    assert together.keys() == expected.keys() and len(together) == 3
+    for period_id, by_assessment in expected.items():
+        assert together[period_id].keys() == by_assessment.keys()
+        for assessment_id, totals in by_assessment.items():
+            for got in (together[period_id][assessment_id], alone[period_id][assessment_id]):
+                assert (got.total, got.max, got.main) == (totals.total, totals.max, totals.main)
+    ranks = {period_id: [(s.unit, s.rank) for s in rank(by_assessment)]
+             for period_id, by_assessment in together.items()}
+    assert ranks == {period_id: [(s.unit, s.rank) for s in rank(by_assessment)]
+                     for period_id, by_assessment in expected.items()}
+
+
 def test_plugin_methods_and_targets_are_scored_in_python(app):
     registry = app.extensions["chiso"]
     scheme = with_methods(registry.schemes["dienbien-so-2022"], {0: "target"})
