@@ -204,3 +204,33 @@ def test_a_method_broken_since_the_statement_was_built_still_stops_the_totals(ap
         plugin.error = "hỏng khi chấm"
         with pytest.raises(ScoringUnavailable):
             period_totals.period_totals(scheme, period.id, [], methods)
+
+
+def test_a_fraction_compared_with_the_group_is_not_rounded_to_four_decimals(app):
+    """A relative row filled as fractions: the best unit's 1/35 (2.857142…%) is not cut to
+    2.8571 % before dividing by it (the answer columns' scale), which gave 14.584 where
+    app.scoring gives 15 × (1/36) / (1/35) = 14.583."""
+    registry = app.extensions["chiso"]
+    scheme = with_methods(registry.schemes["dienbien-so-2022"], {1: "relative"})  # 1.2, 15 points
+    with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
+        period = db.session.scalar(select(Period).where(Period.scheme_code == scheme.code))
+        taken = set(db.session.scalars(select(Assessment.unit_id)
+                                       .where(Assessment.period_id == period.id)))
+        units = [u for u in db.session.scalars(select(Unit).where(Unit.type == "so"))
+                 if u.id not in taken][:2]
+        made = []
+        for unit, denominator in zip(units, (35, 36)):
+            assessment = Assessment(scheme_code=scheme.code, scheme_version=1, state="submitted",
+                                    period_id=period.id, unit_id=unit.id)
+            assessment.answers.append(Answer(code="1.2", numerator=D(1),
+                                             denominator=D(denominator)))
+            db.session.add(assessment)
+            made.append(assessment)
+        db.session.commit()
+        ids = [a.id for a in made]
+        _, expected = rankings.period_scores(registry, scheme, period, leaves=True)
+        got = period_totals.period_totals(scheme, period.id, ids, registry.scoring_methods)
+    assert len(ids) == 2
+    assert expected[ids[1]].main["1"][0] == D("14.583")
+    assert [got[i].main["1"] for i in ids] == [expected[i].main["1"] for i in ids]
+    assert got[ids[1]].total == expected[ids[1]].total

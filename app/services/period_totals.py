@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import (Numeric, String, and_, bindparam, case, column, func, literal_column,
-                        select, text)
+                        select, text, type_coerce)
 
 from app import tenancy
 from app.catalogue.model import Row, Scheme
@@ -107,8 +107,9 @@ def group_best(scheme: Scheme, period_id: int, unit_type: str,
     members = tuple(kind for kind, name in FAMILIES.items() if name == family(unit_type)) \
         or (unit_type,)
     with tenancy.unscoped():
-        rows = db.session.execute(_group_best_statement(tuple(r.code for r in compared), members),
-                                  {"period_id": period_id}).all()
+        statement = _group_best_statement(tuple(r.code for r in compared), members,
+                                          db.session.get_bind().dialect.name)
+        rows = db.session.execute(statement, {"period_id": period_id}).all()
     relative = {r.code for r in compared if methods[r.method].group == "highest"}
     best: dict[str, Decimal] = {}
     for code, member_type, high, low in rows:
@@ -122,10 +123,9 @@ def group_best(scheme: Scheme, period_id: int, unit_type: str,
 
 
 @lru_cache(maxsize=256)
-def _group_best_statement(codes: tuple[str, ...], members: tuple[str, ...]):
-    """group_best's statement, built once per scheme and group: building it again on every
-    form view and save cost as much as running it."""
-    dialect = db.session.get_bind().dialect.name
+def _group_best_statement(codes: tuple[str, ...], members: tuple[str, ...], dialect: str):
+    """group_best's statement, built once per scheme, group and database: building it again
+    on every form view and save cost as much as running it."""
     return (select(Answer.code, Unit.type, *_high_low(_measured(dialect)))
             .join(Assessment, Answer.assessment_id == Assessment.id)
             .join(Unit, Assessment.unit_id == Unit.id)
@@ -252,9 +252,12 @@ def _measured(dialect: str):
     makes it a real); PostgreSQL's value is numeric already, and multiplying it by 1.0 was
     one more numeric product for each of 281,000 answers."""
     value = Answer.value * literal_column("1.0") if dialect == "sqlite" else Answer.value
-    return case((and_(Answer.numerator.is_not(None), Answer.denominator != 0),
-                 Answer.numerator * literal_column("100.0") / Answer.denominator),
-                else_=value)
+    # A numeric of no fixed scale: typed as the columns (4 decimals), it was cast back to them
+    # wherever a method divides by it, and a fraction's 33.3333…% became 33.3333 in the
+    # ranking but not in app.scoring (a score a thousandth apart in 0.6 % of such pairs).
+    return type_coerce(case((and_(Answer.numerator.is_not(None), Answer.denominator != 0),
+                             Answer.numerator * literal_column("100.0") / Answer.denominator),
+                            else_=value), Numeric())
 
 
 # -- the catalogue --------------------------------------------------------------------------
