@@ -130,10 +130,15 @@
     var old = event.detail.target;
     if (!old || !old.classList || !old.classList.contains("entry-row") || !old.id) { return; }
     var row = document.getElementById(old.id);
-    if (!row || row === old) { return; }
+    // htmx says afterSettle on each element it settled (the row, then the totals it sent out
+    // of band), all with the same target: only the new row's own event speaks, else it is said
+    // three times.
+    if (!row || row === old || event.target !== row) { return; }
     var conflict = row.querySelector(".conflict strong");
     var status = row.querySelector(".status");
-    var error = row.querySelector("p.error:not(.status)");
+    // A field's own error (id «…-err»): not the evidence panel's message slot, nor the row's
+    // role=alert line, which the screen reader reads by itself.
+    var error = row.querySelector('p.error[id$="-err"]');
     var text = conflict ? conflict.textContent : status ? status.textContent : "";
     if (error && !conflict) { text = clean(text) + " " + clean(error.textContent); }
     if (clean(text)) { announceRow(row, text); }

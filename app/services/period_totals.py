@@ -155,11 +155,12 @@ def _decimal(number) -> Decimal:
 
 
 # -- the statement --------------------------------------------------------------------------
-# Built once per catalogue, methods and database, with the period as its one parameter: building
-# it anew on every call (70 catalogue rows as 280 bound values, the CASE over the methods) and
-# sending those values cost 25 to 30 ms a period on PostgreSQL, about as much as running it. A
-# cached statement also keeps its cache key (SQLAlchemy memoizes it on the object), and psycopg
-# sends the same text every time, so PostgreSQL can keep its plan.
+# Built once per catalogue, methods and database, with the periods (an expanding IN list) as its
+# one parameter: building it anew on every call (70 catalogue rows as 280 bound values, the CASE
+# over the methods) and sending those values cost 25 to 30 ms a period on PostgreSQL, about as
+# much as running it. A cached statement also keeps its cache key (SQLAlchemy memoizes it on the
+# object), and psycopg sends the same text for the same number of periods (one, from a ranking,
+# every time), so PostgreSQL can keep its plan.
 def _catalogue_key(leaves: list[Row], mains: dict[str, str]) -> tuple:
     """What the statement takes from the scheme: each leaf's code, main index, maximum (as
     text: 2 and 2.0 are equal Decimals but not the same numeric), method."""
