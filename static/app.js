@@ -141,6 +141,9 @@
     var error = row.querySelector('p.error[id$="-err"]');
     var text = conflict ? conflict.textContent : status ? status.textContent : "";
     if (error && !conflict) { text = clean(text) + " " + clean(error.textContent); }
+    // The form's progress, as the totals panel now shows it (swapped in with the row).
+    var progress = document.getElementById("summary-progress");
+    if (clean(text) && progress) { text = clean(text).replace(/\.?$/, ". ") + clean(progress.textContent) + "."; }
     if (clean(text)) { announceRow(row, text); }
   });
 

@@ -61,6 +61,7 @@ def test_one_live_region_for_the_page_none_inside_the_rows(as_user):
     assert page.count('<p id="row-announce" class="sr" role="status" aria-live="polite"></p>') == 1
     rows = page[page.index('<div class="entry-row'):page.rindex("</form>")]
     assert "aria-live" not in rows and rows.count('<p class="status">') > 30
+    assert '<section id="summary" class="summary panel">' in page  # replaced on each save too
     # The row drawn again after a save keeps its visible status line, with no region in it.
     saved = save(client, "1.2", self_score="10").get_data(as_text=True)
     row = summary_of(saved, "1.2")

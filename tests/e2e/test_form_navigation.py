@@ -78,15 +78,20 @@ def test_each_row_save_is_said_in_the_pages_live_region(page):
             if (text) { window.said.push(text); } })
           .observe(document.getElementById('row-announce'), {childList: true, characterData: true, subtree: true}); }""")
     page.locator("#f-1-1-value").check()
-    expect(said).to_have_text(re.compile(r"^Chỉ tiêu 1\.1: Đã lưu lúc \d\d:\d\d$"))
+    # The save, then the form's progress (the totals panel, redrawn with the row, is no
+    # live region of its own).
+    expect(said).to_have_text(
+        re.compile(r"^Chỉ tiêu 1\.1: Đã lưu lúc \d\d:\d\d\. Tiến độ: 1/35 chỉ tiêu\b.*\.$"))
     page.fill("#f-1-2-score", "99")  # above the row's 15 points
     page.press("#f-1-2-score", "Tab")
     expect(page.locator("#row-1\\.2 .status")).to_contain_text("Chưa lưu")
     error = page.locator("#f-1-2-score-err").inner_text()
-    expect(said).to_have_text(f"Chỉ tiêu 1.2: Chưa lưu: hãy sửa lỗi ở trên. {error}")
+    expect(said).to_have_text(re.compile(
+        "^" + re.escape(f"Chỉ tiêu 1.2: Chưa lưu: hãy sửa lỗi ở trên. {error}".rstrip("."))
+        + r"\. Tiến độ: 1/35 chỉ tiêu"))
     page.wait_for_timeout(300)  # past the region's 50 ms refill: nothing more comes
     # Each save said once (htmx settles the row and the totals sent with it: one voice only).
     assert page.evaluate("window.said.length") == 2
-    # The rows, redrawn whole on each save, hold no polite region of their own.
-    assert page.locator(".entry-row [aria-live=polite]").count() == 0
+    # The rows and the totals, redrawn whole on each save, hold no polite region of their own.
+    assert page.locator(".entry-row [aria-live=polite], #summary[aria-live]").count() == 0
     assert page.console_errors == []
