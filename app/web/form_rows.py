@@ -96,6 +96,7 @@ class RowView:
         "t",
         "top",
         "updated_at",
+        "value_label",
         "values",
         "version",
         "whole",
@@ -137,7 +138,8 @@ def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, Ro
             else "0" if shown in ("0", "0,0000", "0.0000") else None
         view.top = number(row.max_points) if row.max_points is not None else None
         view.method_label = compared.get(row.method)
-        view.measure = row.measure if row.measure and not _label_says_measure(row) else None
+        view.value_label = label = value_label(row)
+        view.measure = _head_measure(row, label)
         view.proposed = number(leaf.proposed) if leaf and leaf.proposed is not None else None
         view.saved_at = vn_time(saved[code], "%H:%M") if saved.get(code) else None
         view.updated_at = vn_time(a.updated_at, "%H:%M %d/%m") if a else None
@@ -145,18 +147,25 @@ def row_views(rows, context: dict, number, vn_time, field_value) -> dict[str, Ro
     return views
 
 
-def _label_says_measure(row) -> bool:
-    """Whether the value's own label already names the row's unit of measure («Giá trị (lượt)»,
-    «Tỷ lệ (%)», «Số tiền (đồng)»), or a fraction its ratio («= 35,4%»; what is typed there
-    are two counts): the row's head then need not say «Đơn vị tính» again. Yes/no and texts
-    have no such label."""
-    if row.measured_source:  # entry/_measured.html: «Giá trị (X)», or «Tỷ lệ (%)»
-        return row.input != "percent" or row.measure == "%"
-    if row.input in ("percent", "fraction"):
-        return row.measure == "%"
-    if row.input == "amount":
-        return row.measure.lower() == "đồng"
-    return row.input == "number"
+def value_label(row) -> str | None:
+    """The label of the row's value where it has one: the form's number fields and a measured
+    row's value (entry/_measured.html). Yes/no rows (a legend), fractions (two counts) and
+    texts («Nội dung») have none naming a measure."""
+    if row.input == "percent":
+        return "Tỷ lệ (%)"
+    if row.input == "amount" and not row.measured_source:
+        return "Số tiền (đồng)"
+    if row.measured_source or row.input in ("number", "amount"):
+        return f"Giá trị ({row.measure})" if row.measure else "Giá trị"
+    return None
+
+
+def _head_measure(row, label: str | None) -> str | None:
+    """The unit of measure the row's head says («Đơn vị tính»): none where the value's label
+    says it already, or a fraction's ratio line does («= 35,4%»)."""
+    if not row.measure or (row.input == "fraction" and row.measure == "%"):
+        return None
+    return None if label and f"({row.measure})".lower() in label.lower() else row.measure
 
 
 # The score is in every row's summary, the value fields by the row's input (the explanation is
