@@ -52,17 +52,16 @@ def period_totals_many(periods: list[tuple[Scheme, int, list[int]]],
     compared with its group in its own period: the country's 34 periods were 34 statements,
     each planned, scanning the units and waiting for its round trip."""
     by_statement: dict[tuple, list[int]] = {}
-    sums: dict[int, dict[str, list[Decimal]]] = {}  # assessment id → main → [score, max]
-    result: dict[int, dict[int, dict[str, list[Decimal]]]] = {}
+    # assessment id → main → [score, max] (an assessment is of one period: rows need not say)
+    sums: dict[int, dict[str, list[Decimal]]] = {}
     for scheme, period_id, assessment_ids in periods:
         leaves = scheme.leaves
         mains = {leaf.code: scheme.main_of(leaf.code).code for leaf in leaves}
         full_max = {main.code: _leaf_max_sum(main) for main in scheme.main}
         key = (_catalogue_key(leaves, mains), _methods_key(leaves, methods))
         by_statement.setdefault(key, []).append(period_id)
-        result[period_id] = {a_id: {code: [ZERO, top] for code, top in full_max.items()}
-                             for a_id in assessment_ids}
-        sums.update(result[period_id])  # an assessment is of one period: rows need not say
+        sums.update({a_id: {code: [ZERO, top] for code, top in full_max.items()}
+                     for a_id in assessment_ids})
     # The caller read the periods and their assessments in the current province's scope; the
     # statement is pinned to those periods and only those assessments are kept. It runs without
     # the scope's extra province_id conditions, which make PostgreSQL expect a single row per
@@ -85,8 +84,8 @@ def period_totals_many(periods: list[tuple[Scheme, int, list[int]]],
                     entry[0] = _decimal(score)
                     if dropped is not None:
                         entry[1] -= _decimal(dropped)
-    return {period_id: {a_id: _totals(by_main) for a_id, by_main in own.items()}
-            for period_id, own in result.items()}
+    return {period_id: {a_id: _totals(sums[a_id]) for a_id in assessment_ids}
+            for _, period_id, assessment_ids in periods}
 
 
 def group_best(scheme: Scheme, period_id: int, unit_type: str,
