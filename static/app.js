@@ -39,10 +39,12 @@
     if (event.target.closest && event.target.closest(".evidence-add")) { event.stopPropagation(); }
   }, true);
 
+  // The evidence panel's own (assertive) message slot; false where elt is not in one.
   function messageFor(elt, text) {
     var box = elt.closest(".evidence-add");
     var slot = box && box.querySelector(".ev-msg");
     if (slot) { slot.textContent = text; }
+    return !!slot;
   }
 
   // Refuse a file over the limit before sending it, with the same words as the server.
@@ -134,12 +136,15 @@
     // of band), all with the same target: only the new row's own event speaks, else it is said
     // three times.
     if (!row || row === old || event.target !== row) { return; }
+    // What changed: a conflict, else what an evidence change did («Đã tải lên …»), else the
+    // row's status line with a field's own error (id «…-err»: not the evidence panel's message
+    // slot, nor the row's role=alert line, which the screen reader reads by itself).
     var conflict = row.querySelector(".conflict strong");
+    var evidence = row.querySelector(".evidence p.saved");
     var status = row.querySelector(".status");
-    // A field's own error (id «…-err»): not the evidence panel's message slot, nor the row's
-    // role=alert line, which the screen reader reads by itself.
     var error = row.querySelector('p.error[id$="-err"]');
-    var text = conflict ? conflict.textContent : status ? status.textContent : "";
+    var text = conflict ? conflict.textContent : evidence ? evidence.textContent :
+      status ? status.textContent : "";
     if (error && !conflict) { text = clean(text) + " " + clean(error.textContent); }
     // The form's progress, as the totals panel now shows it (swapped in with the row).
     var progress = document.getElementById("summary-progress");
@@ -159,25 +164,23 @@
     var text = plain && event.detail.xhr.responseText ? event.detail.xhr.responseText :
       status === 413 ? "Tệp quá lớn, máy chủ từ chối nhận." :
       "Chưa lưu được (lỗi " + status + "). Dữ liệu bạn nhập vẫn còn trên trang; hãy thử lại.";
-    messageFor(event.detail.elt, text);
-    var status_slot = row && row.querySelector(".status");
-    if (status_slot) { status_slot.textContent = text; status_slot.classList.add("error"); }
-    announceRow(row, text);
+    // An evidence upload says it in its panel's assertive slot: not a second time politely.
+    rowStatus(row, text, true, messageFor(event.detail.elt, text));
   });
   // Saved, but the database went away before the row could be drawn again (web/entry.py).
   document.addEventListener("chiso:saved-not-redrawn", function (event) {
-    var row = event.target.closest && event.target.closest(".entry-row");
-    var slot = row && row.querySelector(".status");
-    if (slot) { slot.textContent = event.detail.value; slot.classList.remove("error"); }
-    announceRow(row, event.detail.value);
+    rowStatus(event.target.closest && event.target.closest(".entry-row"), event.detail.value, false);
   });
   document.addEventListener("htmx:sendError", function (event) {
-    var row = event.detail.elt.closest && event.detail.elt.closest(".entry-row");
-    var slot = row && row.querySelector(".status");
-    var lost = "Mất kết nối tới máy chủ: chưa lưu. Dữ liệu vẫn còn trên trang, hãy thử lại.";
-    if (slot) { slot.textContent = lost; }
-    announceRow(row, lost);
+    rowStatus(event.detail.elt.closest && event.detail.elt.closest(".entry-row"),
+              "Mất kết nối tới máy chủ: chưa lưu. Dữ liệu vẫn còn trên trang, hãy thử lại.", true);
   });
+  // A row htmx did not redraw: its status line says what happened, and so does the live region.
+  function rowStatus(row, text, isError, saidAlready) {
+    var slot = row && row.querySelector(".status");
+    if (slot) { slot.textContent = text; slot.classList.toggle("error", isError); }
+    if (!saidAlready) { announceRow(row, text); }
+  }
 
   // Drag and drop onto an upload zone fills its file input.
   document.addEventListener("dragover", function (event) {

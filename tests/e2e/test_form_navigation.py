@@ -95,3 +95,26 @@ def test_each_row_save_is_said_in_the_pages_live_region(page):
     # The rows and the totals, redrawn whole on each save, hold no polite region of their own.
     assert page.locator(".entry-row [aria-live=polite], #summary[aria-live]").count() == 0
     assert page.console_errors == []
+
+
+def test_an_upload_and_a_lost_connection_are_said_too(page):
+    from tests.e2e.test_journeys import open_details, row, tiny_pdf
+    log_in(page, UNIT_USER)
+    page.goto(FORM)
+    said = page.locator("#row-announce")
+    # An evidence upload redraws the row: what it did is said, not the row's last save.
+    open_details(page, "1.1")
+    box = row(page, "1.1")
+    box.locator(".evidence-add > summary").click()
+    box.locator("input[type=file]").set_input_files(files=[
+        {"name": "bien-ban.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf()}])
+    box.get_by_role("button", name="Tải lên").click()
+    expect(said).to_have_text(re.compile(r"^Chỉ tiêu 1\.1: Đã tải lên «bien-ban\.pdf»\. Tiến độ: "))
+    # A save that never reaches the server: the row says so, in red, and so does the region.
+    page.route("**/rows/1.2", lambda route: route.abort())
+    page.fill("#f-1-2-score", "5")
+    page.press("#f-1-2-score", "Tab")
+    lost = "Mất kết nối tới máy chủ: chưa lưu. Dữ liệu vẫn còn trên trang, hãy thử lại."
+    expect(page.locator("#row-1\\.2 .status.error")).to_have_text(lost)
+    expect(said).to_have_text(f"Chỉ tiêu 1.2: {lost}")
+    expect(page.locator("#f-1-2-score")).to_have_value("5")  # what was typed stays
