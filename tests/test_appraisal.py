@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import (Answer, AppraiserScope, Assessment, AuditEvent, Evidence, Notification,
                         Period, Question, User)
@@ -105,7 +105,7 @@ def test_round_trip_with_a_clarification_request(app):
     assert state(app) == "returned"
     assert any("2.1, 2.2" in text for text in notices(app, "unit_user", "returned"))
 
-    set_deadline(app, date.today() - timedelta(days=1))  # the answer-by date rules, not this
+    set_deadline(app, clock.today() - timedelta(days=1))  # the answer-by date rules, not this
     assert save(unit, "2.1", self_score="8", no_evidence_reason="Đang chờ").status_code == 200
     other = save(unit, "1.3", value="0")
     assert other.status_code == 409
@@ -139,11 +139,11 @@ def test_questioned_rows_close_after_the_answer_by_date(app):
     unit = submitted(app)
     appraiser = signed_in(app, "appraiser")
     appraiser.post(f"{REVIEW}/2.1/question", data={"question": "Thiếu tài liệu",
-                                                   "answer_by": date.today().isoformat()})
+                                                   "answer_by": clock.today().isoformat()})
     appraiser.post(f"{REVIEW}/return")
 
     def expire():
-        db.session.scalar(select(Question)).answer_by = date.today() - timedelta(days=1)
+        db.session.scalar(select(Question)).answer_by = clock.today() - timedelta(days=1)
         db.session.commit()
     in_dienbien(app, expire)
     assert save(unit, "2.1", self_score="3").status_code == 409
@@ -154,7 +154,7 @@ def test_question_needs_text_and_a_date_not_in_the_past(app):
     submitted(app)
     appraiser = signed_in(app, "appraiser")
     response = appraiser.post(f"{REVIEW}/2.1/question", headers=HX, data={
-        "question": "", "answer_by": (date.today() - timedelta(days=1)).isoformat()})
+        "question": "", "answer_by": (clock.today() - timedelta(days=1)).isoformat()})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Câu hỏi giải trình: vui lòng ghi" in html
@@ -175,7 +175,7 @@ def test_reopening_a_late_assessment_names_the_date_field(app):
     assert "Cho phép sửa đến hết ngày: ngày không hợp lệ, dùng dạng 31/12/2022." in html
     past = admin.post(f"{FORM}/reopen", data={"reason": "Mất điện", "until": "1/1/2020"})
     assert "Cho phép sửa đến hết ngày: phải từ hôm nay trở đi." in past.get_data(as_text=True)
-    later = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")  # as typed without a picker
+    later = (clock.today() + timedelta(days=3)).strftime("%d/%m/%Y")  # as typed without a picker
     assert admin.post(f"{FORM}/reopen", data={"reason": "Mất điện", "until": later}).status_code \
         == 302
 

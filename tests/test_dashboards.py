@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 from sqlalchemy import event, select
 
-from app import charts, tenancy
+from app import charts, clock, tenancy
 from app.extensions import db
 from app.models import Participation, Period, Province, Unit
 from app.scoring.targets import ADVANCED, BASIC, targets_for
@@ -255,7 +255,7 @@ def test_submission_progress_counts_submitted_appraised_and_late(app, as_user):
     with app.app_context(), scoped(app):
         period = db.session.scalar(select(Period).where(Period.scheme_code == SO))
         expected = len(province_board.expected_units(registry(app).schemes[SO], period))
-        late = expected - 2 if date.today() > period.deadline else 0
+        late = expected - 2 if clock.today() > period.deadline else 0
     page = as_user("appraiser", "dienbien").get(
         f"/dashboards/province?scheme={SO}&period=2022").get_data(as_text=True)
     progress = texts(Tables(page).find("Hồ sơ năm 2022"))[1:5]

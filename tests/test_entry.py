@@ -1,9 +1,9 @@
 """Unit data entry: row saves with totals, errors that keep data, conflicts, submission rules."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import Answer, Assessment, AuditEvent, Period
 from tests.conftest import province_id
@@ -152,7 +152,7 @@ def test_submission_is_refused_until_complete_then_locks_editing(app, as_user):
 def test_editing_is_blocked_after_the_deadline(app, as_user):
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
         period = db.session.scalar(select(Period).where(Period.scheme_code == "dienbien-so-2022"))
-        period.deadline = date.today() - timedelta(days=1)
+        period.deadline = clock.today() - timedelta(days=1)
         db.session.commit()
     client = as_user("unit_user", "dienbien")
     response = save(client, "1.1", value="1")
@@ -203,14 +203,14 @@ def test_unit_home_lists_open_assessments_with_deadline_and_progress(as_user):
 def test_admin_reopens_a_late_assessment_with_a_reason(app, as_user):
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
         period = db.session.scalar(select(Period).where(Period.scheme_code == "dienbien-so-2022"))
-        period.deadline = date.today() - timedelta(days=2)
+        period.deadline = clock.today() - timedelta(days=2)
         db.session.commit()
     admin = as_user("province_admin", "dienbien")
     assert "Mở lại hồ sơ cho đơn vị" in admin.get(FORM).get_data(as_text=True)
-    missing = admin.post(f"{FORM}/reopen", data={"reason": "", "until": date.today().isoformat()})
+    missing = admin.post(f"{FORM}/reopen", data={"reason": "", "until": clock.today().isoformat()})
     assert missing.status_code == 422 and "Vui lòng ghi lý do mở lại" in missing.get_data(as_text=True)
     admin.post(f"{FORM}/reopen", data={"reason": "Đơn vị bị mất điện ngày nộp",
-                                       "until": (date.today() + timedelta(days=3)).isoformat()})
+                                       "until": (clock.today() + timedelta(days=3)).isoformat()})
     assert save(admin, "1.1", value="1").status_code == 200
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.reopen"))

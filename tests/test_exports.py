@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import Answer, Period, Unit, User
 from app.services import assessments as svc
@@ -116,7 +115,7 @@ def fill(app, forms: dict[str, dict], unit=OWN, scheme=SCHEME, province="dienbie
         assessment = svc.get_assessment(registry.schemes[scheme], period, found, create=True)
         for code, form in forms.items():
             svc.save_row(assessment, registry.schemes[scheme].by_code[code], form, user,
-                         date.today(), period)
+                         clock.today(), period)
 
 
 FILLED = {

@@ -1,10 +1,10 @@
 """The bell: unread count on every page, the list, marking read; deadline reminders."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.extensions import db
 from app.models import Assessment, Notification, Period, Unit, User
 from app.services.deadline_reminders import deadline_reminders
@@ -76,13 +76,13 @@ def test_a_link_to_another_site_is_not_followed(app):
 def _due_in(app, days):
     with app.app_context(), tenancy.scoped(province_id(app, "dienbien")):
         period = db.session.scalar(select(Period).where(Period.scheme_code == "dienbien-so-2022"))
-        period.deadline = date.today() + timedelta(days=days)
+        period.deadline = clock.today() + timedelta(days=days)
         db.session.commit()
 
 
 def _remind(app):
     with app.app_context():
-        return deadline_reminders(date.today(), app.extensions["chiso"])
+        return deadline_reminders(clock.today(), app.extensions["chiso"])
 
 
 def test_deadline_three_days_away_is_told_once(app):
@@ -91,7 +91,7 @@ def test_deadline_three_days_away_is_told_once(app):
     assert _remind(app) == 0  # running again the same day sends nothing twice
     unit = signed_in(app, "unit_user")
     listing = unit.get("/notifications").get_data(as_text=True)
-    deadline = (date.today() + timedelta(days=3)).strftime("%d/%m/%Y")
+    deadline = (clock.today() + timedelta(days=3)).strftime("%d/%m/%Y")
     assert f"Còn 3 ngày đến hạn nộp {deadline}" in listing and "Sắp đến hạn" in listing
     _due_in(app, 4)
     assert _remind(app) == 0
